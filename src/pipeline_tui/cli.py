@@ -1,0 +1,385 @@
+"""The `pipeline` command line: the fixed CLI contract of SPEC section 4 over the headless core.
+
+Exit codes: 0 success; 1 `check` found problems; 2 bad usage or bad input (one line on stderr,
+nothing written); 3 the repository is not usable. Heavy imports (git, Textual) happen only in the
+commands that need them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline_tui.core.errors import BadInput, PipelineError, RepoUnusable
+
+
+def _today() -> dt.date:
+    forced = os.environ.get("PIPELINE_TODAY")
+    if forced:
+        try:
+            return dt.date.fromisoformat(forced)
+        except ValueError:
+            raise BadInput(f"PIPELINE_TODAY={forced!r} is not an ISO date") from None
+    return dt.date.today()
+
+
+class Ctx:
+    def __init__(self, path: str | None):
+        self.explicit = path
+
+    def pipeline(self, create_default: bool = True):  # noqa: ANN201
+        from pipeline_tui.core.store import Pipeline, default_pipeline_dir, find_pipeline
+
+        root = find_pipeline(self.explicit)
+        if root is None:
+            root = default_pipeline_dir()
+            if not (root / "pipeline.yaml").is_file():
+                if not create_default:
+                    raise RepoUnusable("no pipeline here; run `pipeline init PATH` or `pipeline demo`")
+                from pipeline_tui.core.ops import init_pipeline
+
+                init_pipeline(root)
+                click.echo(f"pipeline: created your pipeline at {root}", err=True)
+        return Pipeline.open(root)
+
+
+def _emit_json(data) -> None:  # noqa: ANN001
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    sys.stdout.write("\n")
+
+
+class PipelineGroup(click.Group):
+    """Turns core errors into one line on stderr and the contract's exit code."""
+
+    def invoke(self, ctx: click.Context):  # noqa: ANN201
+        try:
+            return super().invoke(ctx)
+        except PipelineError as exc:
+            click.echo(f"pipeline: {exc.one_line()}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("pipeline: interrupted", err=True)
+            ctx.exit(130)
+        except BrokenPipeError:
+            ctx.exit(0)
+
+
+@click.group(cls=PipelineGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-C", "path", metavar="PATH", help="The pipeline folder (default: $PIPELINE_DIR, the nearest folder "
+              "upward with pipeline.yaml, else your default pipeline).")
+@click.version_option(package_name="pipeline-tui", prog_name="pipeline")
+@click.pass_context
+def cli(ctx: click.Context, path: str | None) -> None:
+    """A plain-text, git-backed sales pipeline. With no command, opens the terminal UI."""
+    ctx.obj = Ctx(path)
+    if ctx.invoked_subcommand is None:
+        _run_tui(ctx.obj.pipeline().root)
+
+
+def _run_tui(root: Path) -> None:
+    if not sys.stdout.isatty() and not os.environ.get("PIPELINE_FORCE_TUI"):
+        raise BadInput("the terminal UI needs a terminal; use a command (pipeline list, pipeline --help)")
+    from pipeline_tui.ui.app import make_app
+
+    make_app(root, today=_today() if os.environ.get("PIPELINE_TODAY") else None).run()
+
+
+# --- init / demo ----------------------------------------------------------------------------------
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(file_okay=False))
+@click.pass_obj
+def init(obj: Ctx, path: str | None) -> None:
+    """Create a new pipeline at PATH (default: the current folder)."""
+    from pipeline_tui.core.ops import init_pipeline
+
+    target = Path(path or obj.explicit or ".")
+    pipe = init_pipeline(target)
+    click.echo(f"new pipeline at {pipe.root}")
+    click.echo(f"next: pipeline -C {pipe.root} add \"Jane Doe\" --source referral --company \"Acme Corp\"", err=True)
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(file_okay=False))
+@click.option("--no-tui", is_flag=True, help="Build the demo and stop (do not open the UI).")
+@click.option("--seed", type=int, default=7, show_default=True, help="Seed for the demo's random parts.")
+def demo(path: str | None, no_tui: bool, seed: int) -> None:
+    """Build a demo pipeline with realistic leads and months of history, then open it."""
+    from pipeline_tui.core.demo import build_demo, default_demo_dir
+
+    target = Path(path) if path else default_demo_dir()
+    if (target / "pipeline.yaml").is_file():
+        click.echo(f"pipeline: {target} already holds a pipeline; opening it", err=True)
+    else:
+        pipe = build_demo(target, today=_today(), seed=seed)
+        click.echo(f"demo pipeline at {pipe.root}")
+    if not no_tui:
+        _run_tui(target.resolve())
+
+
+# --- add / set ------------------------------------------------------------------------------------
+
+@cli.command()
+@click.argument("name")
+@click.option("--source", "-s", required=True, help="A source of the playbook (referral, inbound-web, ...).")
+@click.option("--company", "-c")
+@click.option("--email", "-e")
+@click.option("--stage")
+@click.option("--horizon", type=click.Choice(["short", "long"]))
+@click.option("--owner", "-o")
+@click.option("--value", "-v")
+@click.option("--tag", "-t", "tags", multiple=True, help="A tag (repeat for more).")
+@click.option("--next", "next_action", metavar="TEXT", help="The next action.")
+@click.option("--due", metavar="DATE", help="When: today, tomorrow, +3d, mon, or 2026-11-25.")
+@click.pass_obj
+def add(obj: Ctx, name: str, source: str, company, email, stage, horizon, owner, value, tags, next_action, due) -> None:  # noqa: ANN001
+    """Add a lead; prints its id."""
+    from pipeline_tui.core.ops import add_lead, find_duplicates
+
+    pipe = obj.pipeline()
+    dups = find_duplicates(pipe, name, company, email)
+    change = add_lead(pipe, name, source, company=company, email=email, stage=stage, horizon=horizon, owner=owner,
+                      value=value, tags=list(tags), next_action=next_action, due=due, today=_today())
+    for d in dups:
+        click.echo(f"pipeline: warning: {change.lead_id} looks like a duplicate of {d}", err=True)
+    click.echo(change.lead_id)
+
+
+@cli.command("set")
+@click.argument("lead_id", metavar="ID")
+@click.argument("assignments", nargs=-1, required=True, metavar="KEY=VALUE...")
+@click.pass_obj
+def set_cmd(obj: Ctx, lead_id: str, assignments: tuple[str, ...]) -> None:
+    """Change fields: stage=proposal next.due=+3d qualification.fit=strong tags+=q4 owner= (empty removes)."""
+    from pipeline_tui.core.ops import set_fields
+
+    change = set_fields(obj.pipeline(), lead_id, list(assignments), today=_today())
+    if change.commit is None:
+        click.echo(f"{lead_id}: nothing changed")
+    else:
+        click.echo(f"{lead_id}: {change.summary}")
+
+
+@cli.command("note", hidden=False)
+@click.argument("lead_id", metavar="ID")
+@click.argument("text", required=False, default="")
+@click.option("--kind", "-k", default="note", show_default=True, help="call, email, meeting, note, or any word.")
+@click.pass_obj
+def note_cmd(obj: Ctx, lead_id: str, text: str, kind: str) -> None:
+    """Log an activity on a lead (the first call or email records first_contact)."""
+    from pipeline_tui.core.ops import log_activity
+
+    change = log_activity(obj.pipeline(), lead_id, kind, text, today=_today())
+    click.echo(f"{lead_id}: {change.summary}")
+
+
+@cli.command()
+@click.pass_obj
+def undo(obj: Ctx) -> None:
+    """Revert the last change the tool made (as a new commit)."""
+    from pipeline_tui.core.ops import undo_last
+
+    change = undo_last(obj.pipeline())
+    click.echo(change.summary)
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+def _due_style(state: str) -> dict:
+    return {"overdue": {"fg": "red", "bold": True}, "today": {"fg": "green", "bold": True},
+            "later": {"fg": "bright_black"}, "none": {"fg": "yellow"}}.get(state, {})
+
+
+def _cut(text: str, width: int) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+def print_table(leads, today: dt.date) -> None:  # noqa: ANN001
+    """A table sized to the terminal; ids are never cut (they are what people copy)."""
+    width = shutil.get_terminal_size((120, 24)).columns
+    id_w = max([len(lead.id) for lead in leads] + [2])
+    cols = [("G", 1), ("ID", id_w), ("NAME", 18), ("COMPANY", 16), ("SOURCE", 11), ("STAGE", 11),
+            ("DUE", 10), ("NEXT", 20), ("OWNER", 8)]
+    fixed = sum(w for _, w in cols) + 2 * (len(cols) - 1)
+    if width > fixed:
+        cols[7] = ("NEXT", 20 + min(30, width - fixed))
+    header = "  ".join(name.ljust(w) for name, w in cols)
+    click.echo(click.style(header.rstrip(), bold=True))
+    for lead in leads:
+        state = lead.due_state(today)
+        due = lead.next_due.isoformat() if lead.next_due else ("-" if lead.closed else "none")
+        cells = [lead.grade, lead.id, lead.name, lead.company, lead.source, lead.stage, due,
+                 lead.next_action or "", lead.owner]
+        parts = []
+        for (name, w), cell in zip(cols, cells, strict=True):
+            text = _cut(str(cell), w).ljust(w)
+            if name == "DUE":
+                text = click.style(text, **_due_style(state))
+            parts.append(text)
+        click.echo("  ".join(parts).rstrip())
+
+
+@cli.command("list")
+@click.argument("query", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="A JSON array of lead objects.")
+@click.option("--sort", "sort_key", default="due", show_default=True,
+              help="due, name, company, source, stage, grade, owner, value, created.")
+@click.option("--reverse", is_flag=True)
+@click.pass_obj
+def list_cmd(obj: Ctx, query: tuple[str, ...], as_json: bool, sort_key: str, reverse: bool) -> None:
+    """Leads matching QUERY (words AND-ed: stage:qualified source:referral overdue due:<7d acme ...)."""
+    from pipeline_tui.core.query import compile_query, sort_leads
+
+    pipe = obj.pipeline()
+    today = _today()
+    words = [w for q in query for w in (q.split() if " " in q and ":" in q else [q])]
+    pred = compile_query(words, pipe.playbook, today)
+    leads = pipe.leads()
+    broken = [lead for lead in leads if lead.broken]
+    shown = sort_leads([lead for lead in leads if not lead.broken and pred(lead)], sort_key, pipe.playbook, reverse)
+    if as_json:
+        _emit_json([lead.summary() for lead in shown])
+    else:
+        print_table(shown, today)
+        click.echo(f"{len(shown)} of {len(leads) - len(broken)} leads", err=True)
+    if broken:
+        click.echo(f"pipeline: {len(broken)} lead file(s) cannot be read; run `pipeline check`", err=True)
+
+
+@cli.command()
+@click.argument("lead_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def show(obj: Ctx, lead_id: str, as_json: bool) -> None:
+    """One lead: every field, its grade, next action and log."""
+    from pipeline_tui.core.yamlio import plain_data
+
+    pipe = obj.pipeline()
+    lead = pipe.read(lead_id)
+    problems = pipe.problems_of(lead)
+    if lead.broken:
+        for p in problems:
+            click.echo(str(p), err=True)
+        raise BadInput(f"cannot read lead {lead_id}: {lead.broken}", path=lead.path)
+    if as_json:
+        out = plain_data(lead.data)
+        out.update(lead.summary())
+        out["problems"] = [p.as_json() for p in problems]
+        _emit_json(out)
+        return
+    _print_lead(lead, problems, _today())
+
+
+def _print_lead(lead, problems, today: dt.date) -> None:  # noqa: ANN001
+    from pipeline_tui.core.yamlio import plain_data
+
+    d = lead.data
+    title = lead.name + (f" — {lead.company}" if lead.company else "")
+    click.echo(click.style(title, bold=True) + click.style(f"  ({lead.id})", fg="bright_black"))
+    rows = [
+        ("title", d.get("title")), ("email", d.get("email")), ("phone", d.get("phone")), ("owner", lead.owner),
+        ("source", f"{lead.source} ({lead.group}, {lead.origin}-generated)" + (f" — {d['source_detail']}" if d.get("source_detail") else "")),
+        ("stage", lead.stage), ("horizon", lead.horizon),
+        ("grade", f"{lead.grade} ({'sales-qualified' if lead.sales_qualified else 'marketing-qualified: nurture'})"),
+        ("value", lead.value), ("created", d.get("created")), ("first contact", d.get("first_contact")),
+        ("closed", d.get("closed")), ("tags", ", ".join(lead.tags)),
+    ]
+    for k, v in rows:
+        if v not in (None, ""):
+            click.echo(f"  {k:<14}{plain_data(v)}")
+    q = d.get("qualification")
+    if isinstance(q, dict):
+        click.echo("  qualification " + ", ".join(f"{k}: {v}" for k, v in q.items() if k != "pain"))
+        if q.get("pain"):
+            click.echo(f"  {'pain':<14}{q['pain']}")
+    state = lead.due_state(today)
+    if lead.next_action or lead.next_due:
+        due = lead.next_due.isoformat() if lead.next_due else "no date"
+        click.echo(f"  {'next':<14}{lead.next_action} — " + click.style(f"{due} ({state})", **_due_style(state)))
+    elif lead.is_open:
+        click.echo(f"  {'next':<14}" + click.style("none — plan one: pipeline set ID next.action=... next.due=+3d", fg="yellow"))
+    from pipeline_tui.core.lead import KNOWN_KEYS
+
+    extra = {k: v for k, v in d.items() if k not in KNOWN_KEYS}
+    for k, v in extra.items():
+        click.echo(f"  {str(k):<14}{json.dumps(plain_data(v), ensure_ascii=False) if isinstance(v, (dict, list)) else plain_data(v)}")
+    log = d.get("log")
+    if isinstance(log, list) and log:
+        click.echo(click.style("log", bold=True))
+        for e in log:
+            if isinstance(e, dict):
+                click.echo(f"  {plain_data(e.get('date'))}  {e.get('kind', ''):<8} {e.get('text', '') or ''}".rstrip())
+    for p in problems:
+        click.echo(click.style(str(p), fg="red" if p.severity == "error" else "yellow"))
+
+
+@cli.command("log")
+@click.argument("lead_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def log_cmd(obj: Ctx, lead_id: str, as_json: bool) -> None:
+    """The lead's history from git: commit, author, date, message, changed fields."""
+    from pipeline_tui.core.history import lead_history
+
+    pipe = obj.pipeline()
+    if not pipe.lead_path(lead_id).exists() and not as_json:
+        click.echo(f"pipeline: note: {lead_id} has no file now; showing its past", err=True)
+    entries = lead_history(pipe, lead_id)
+    if not entries and not pipe.lead_path(lead_id).exists():
+        raise BadInput(f"no lead {lead_id!r} (no file and no history)")
+    if as_json:
+        _emit_json([e.as_json() for e in entries])
+        return
+    for e in entries:
+        click.echo(f"{click.style(e.commit[:8], fg='yellow')}  {e.date[:16].replace('T', ' ')}  {e.author:<14} {e.message}")
+        if e.changed:
+            click.echo(click.style(f"          changed: {', '.join(e.changed)}", fg="bright_black"))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def check(obj: Ctx, as_json: bool) -> None:
+    """Validate every file against the schema and the playbook; exit 1 on problems."""
+    from pipeline_tui.core.checks import check_pipeline
+
+    pipe = obj.pipeline()
+    problems = check_pipeline(pipe)
+    errors = [p for p in problems if p.severity == "error"]
+    if as_json:
+        _emit_json({"problems": [p.as_json() for p in problems], "errors": len(errors),
+                    "warnings": len(problems) - len(errors)})
+    else:
+        for p in problems:
+            click.echo(str(p))
+        click.echo(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s) in {len(pipe.lead_ids())} lead files",
+                   err=True)
+    if errors:
+        sys.exit(1)
+
+
+@cli.command("merge-driver", hidden=True)
+@click.argument("base")
+@click.argument("ours")
+@click.argument("theirs")
+@click.argument("path", required=False, default="")
+def merge_driver(base: str, ours: str, theirs: str, path: str) -> None:
+    """Git merge driver for lead files (called by git, not by people)."""
+    from pipeline_tui.core.merge import merge_files
+
+    sys.exit(merge_files(Path(base), Path(ours), Path(theirs), path))
+
+
+def main() -> None:
+    cli(prog_name="pipeline")
+
+
+if __name__ == "__main__":
+    main()

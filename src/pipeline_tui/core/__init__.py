@@ -1,0 +1,1 @@
+"""The headless core: lead files, the playbook, storage, git, queries. Never imports Textual."""

@@ -1,0 +1,300 @@
+"""The lead: a typed, validated view of one parsed lead file, its grade, and lead ids.
+
+A `Lead` is read-only and cheap to build from already-parsed data; the file on disk stays the truth.
+Validation yields `(key path, message, severity)` tuples; lines are resolved only when shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+import unicodedata
+from typing import Any
+
+from pipeline_tui.core.dates import as_date, as_datetime
+from pipeline_tui.core.playbook import AUTHORITY, FIT, GRADES, HORIZONS, INTEREST, ORIGINS, Playbook
+
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
+KNOWN_KEYS = (
+    "name", "company", "title", "email", "phone", "owner", "source", "source_detail", "origin", "stage",
+    "horizon", "qualification", "value", "created", "first_contact", "closed", "next", "tags", "log",
+)
+REQUIRED = ("name", "source", "created")
+
+Issue = tuple[tuple, str, str]  # (key path, message, severity)
+
+
+def valid_id(lead_id: str) -> bool:
+    return bool(ID_RE.match(lead_id))
+
+
+def slugify(text: str, limit: int = 60) -> str:
+    norm = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", norm).strip("-")
+    slug = slug[:limit].rstrip("-")
+    return slug
+
+
+def new_id(name: str, company: str | None = None, exists=lambda _id: False) -> str:  # noqa: ANN001
+    """A readable slug of company and name plus a short random part: `acme-jane-doe-k3f9`."""
+    base = slugify(" ".join(p for p in (company or "", name) if p)) or "lead"
+    alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
+    for _ in range(100):
+        suffix = "".join(secrets.choice(alphabet) for _ in range(4))
+        candidate = f"{base}-{suffix}"
+        if not exists(candidate):
+            return candidate
+    raise RuntimeError("could not find a free id")  # pragma: no cover - 32**4 ids per base
+
+
+def score(data: dict, playbook: Playbook) -> int | float:
+    q = data.get("qualification")
+    if not isinstance(q, dict):
+        return 0
+    pts = playbook.points
+    total: float = 0
+    for crit in ("interest", "authority", "fit"):
+        answer = q.get(crit)
+        if isinstance(answer, str):
+            total += pts[crit].get(answer, 0)
+    pain = q.get("pain")
+    if isinstance(pain, str) and pain.strip():
+        total += pts.get("pain", 0)
+    return total
+
+
+def grade_for(total: float, playbook: Playbook) -> str:
+    for g in ("A", "B", "C"):
+        if total >= playbook.grade_min[g]:
+            return g
+    return "D"
+
+
+class Lead:
+    """One lead as the program sees it. Broken files are Leads too, with `broken` set."""
+
+    __slots__ = (
+        "id", "path", "data", "issues", "broken", "name", "company", "email", "source", "group", "origin",
+        "stage", "horizon", "owner", "value", "created", "next_action", "next_due", "tags", "grade",
+        "sales_qualified", "closed", "won", "interest", "_text_cache",
+    )
+
+    def __init__(self, lead_id: str, path: str, data: Any, playbook: Playbook, broken: str | None = None,
+                 broken_line: int | None = None):
+        self.id = lead_id
+        self.path = path
+        self.issues: list[Issue] = []
+        self.broken = broken
+        if broken is not None:
+            self.issues.append(((), broken, "error") if broken_line is None else ((broken_line,), broken, "error"))
+            data = {}
+        elif not isinstance(data, dict):
+            self.issues.append(((), "a lead file must be a mapping of fields (name: ..., source: ...)", "error"))
+            self.broken = "not a mapping"
+            data = {}
+        self.data: dict = data
+        d = data
+        self.name = _s(d.get("name")) or lead_id
+        self.company = _s(d.get("company"))
+        self.email = _s(d.get("email"))
+        self.source = _s(d.get("source"))
+        src = playbook.sources.get(self.source)
+        self.group = src.group if src else ""
+        origin = d.get("origin")
+        self.origin = origin if origin in ORIGINS else (src.origin if src else "")
+        stage = d.get("stage")
+        self.stage = stage if isinstance(stage, str) and stage else (playbook.first_stage if not self.broken else "")
+        horizon = d.get("horizon")
+        self.horizon = horizon if horizon in HORIZONS else "short"
+        self.owner = _s(d.get("owner"))
+        value = d.get("value")
+        self.value = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        self.created = as_date(d.get("created"))
+        nxt = d.get("next")
+        if isinstance(nxt, dict):
+            self.next_action = _s(nxt.get("action"))
+            self.next_due = as_date(nxt.get("due"))
+        else:
+            self.next_action, self.next_due = "", None
+        tags = d.get("tags")
+        self.tags = [str(t) for t in tags] if isinstance(tags, list) else ([tags] if isinstance(tags, str) else [])
+        q = d.get("qualification")
+        self.interest = q.get("interest") if isinstance(q, dict) and q.get("interest") in INTEREST else "none"
+        total = score(d, playbook)
+        self.grade = grade_for(total, playbook) if not self.broken else ""
+        self.sales_qualified = (
+            not self.broken
+            and INTEREST.index(self.interest) >= INTEREST.index(playbook.min_interest)
+            and GRADES.index(self.grade) <= GRADES.index(playbook.min_grade)
+        )
+        self.closed = playbook.is_closed(self.stage)
+        self.won = playbook.is_won(self.stage)
+        self._text_cache = None
+        if broken is None and not self.broken:
+            self.issues.extend(validate(lead_id, d, playbook))
+
+    @property
+    def is_open(self) -> bool:
+        return not self.closed and not self.broken
+
+    @property
+    def has_errors(self) -> bool:
+        return any(sev == "error" for _, _, sev in self.issues)
+
+    def notes_text(self) -> str:
+        """Free text searched by bare query words besides name, company and email."""
+        parts = [str(self.data.get(k) or "") for k in ("notes", "source_detail", "title")]
+        log = self.data.get("log")
+        if isinstance(log, list):
+            parts.extend(str(e.get("text") or "") for e in log if isinstance(e, dict))
+        q = self.data.get("qualification")
+        if isinstance(q, dict) and q.get("pain"):
+            parts.append(str(q.get("pain")))
+        if isinstance(self.data.get("next"), dict):
+            parts.append(self.next_action)
+        return "\n".join(parts)
+
+    def due_state(self, today: dt.date) -> str:
+        """overdue | today | later | none (closed leads: closed)."""
+        if self.closed:
+            return "closed"
+        if self.next_due is None:
+            return "none"
+        if self.next_due < today:
+            return "overdue"
+        if self.next_due == today:
+            return "today"
+        return "later"
+
+    def summary(self) -> dict:
+        """The JSON object of `list --json` (fixed contract, SPEC section 4)."""
+        return {
+            "id": self.id,
+            "path": self.path,
+            "name": self.name,
+            "company": self.company or None,
+            "email": self.email or None,
+            "source": self.source,
+            "group": self.group or None,
+            "origin": self.origin or None,
+            "stage": self.stage,
+            "horizon": self.horizon,
+            "grade": self.grade,
+            "sales_qualified": self.sales_qualified,
+            "owner": self.owner or None,
+            "value": self.value,
+            "created": self.created.isoformat() if self.created else None,
+            "next": {
+                "action": self.next_action or None,
+                "due": self.next_due.isoformat() if self.next_due else None,
+            },
+            "tags": self.tags,
+        }
+
+
+def _s(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float, dt.date)):
+        return str(value)
+    return ""
+
+
+def _is_date(value: Any) -> bool:
+    return as_date(value) is not None and (isinstance(value, dt.date) or len(str(value).strip()) == 10)
+
+
+def validate(lead_id: str, d: dict, playbook: Playbook) -> list[Issue]:  # noqa: C901 - a flat list of rules
+    """Schema and playbook problems of one lead's data."""
+    out: list[Issue] = []
+
+    def err(keys: tuple, msg: str, sev: str = "error") -> None:
+        out.append((keys, msg, sev))
+
+    if not valid_id(lead_id):
+        err((), f"file name {lead_id!r} is not a valid id (lowercase letters, digits and -, at most 80)")
+    for key in REQUIRED:
+        if d.get(key) in (None, ""):
+            err((), f"missing required key {key!r}")
+    for key in ("name", "company", "title", "email", "phone", "owner", "source_detail"):
+        v = d.get(key)
+        if v is not None and not isinstance(v, str):
+            if key == "phone" and isinstance(v, int):
+                err((key,), "phone should be quoted (\"+1 555 0100\") so it stays text")
+            else:
+                err((key,), f"{key} must be text")
+    src = d.get("source")
+    if src not in (None, "") and src not in playbook.sources:
+        err(("source",), f"unknown source {src!r}; the playbook has: {', '.join(playbook.sources)}")
+    stage = d.get("stage")
+    if stage is not None and stage not in playbook.stages:
+        err(("stage",), f"unknown stage {stage!r}; the playbook has: {', '.join(playbook.stages)}")
+    origin = d.get("origin")
+    if origin is not None and origin not in ORIGINS:
+        err(("origin",), f"origin must be buyer or seller, not {origin!r}")
+    horizon = d.get("horizon")
+    if horizon is not None and horizon not in HORIZONS:
+        err(("horizon",), f"horizon must be short or long, not {horizon!r}")
+    email = d.get("email")
+    if isinstance(email, str) and email and not EMAIL_RE.match(email):
+        err(("email",), f"email {email!r} does not look like an address")
+    owner = d.get("owner")
+    if isinstance(owner, str) and playbook.team and owner not in playbook.team:
+        err(("owner",), f"owner {owner!r} is not in the playbook's team: {', '.join(playbook.team)}")
+    q = d.get("qualification")
+    if q is not None:
+        if not isinstance(q, dict):
+            err(("qualification",), "qualification must be a mapping (interest, authority, fit, pain)")
+        else:
+            for key, allowed in (("interest", INTEREST), ("authority", AUTHORITY), ("fit", FIT)):
+                v = q.get(key)
+                if v is not None and v not in allowed:
+                    err(("qualification", key), f"qualification.{key} must be one of {', '.join(allowed)}, not {v!r}")
+            pain = q.get("pain")
+            if pain is not None and not isinstance(pain, str):
+                err(("qualification", "pain"), "qualification.pain must be text")
+    value = d.get("value")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+        err(("value",), f"value must be a number of at least 0, not {value!r}")
+    for key in ("created", "closed"):
+        v = d.get(key)
+        if v not in (None, "") and not _is_date(v):
+            err((key,), f"{key} must be a date like 2026-11-01, not {v!r}")
+    fc = d.get("first_contact")
+    if fc not in (None, "") and as_datetime(fc) is None:
+        err(("first_contact",), f"first_contact must be a date and time like 2026-11-01T14:30, not {fc!r}")
+    nxt = d.get("next")
+    if nxt is not None:
+        if not isinstance(nxt, dict):
+            err(("next",), "next must be a mapping with action and due")
+        else:
+            action = nxt.get("action")
+            if action is not None and not isinstance(action, str):
+                err(("next", "action"), "next.action must be text")
+            due = nxt.get("due")
+            if due is not None and not _is_date(due):
+                err(("next", "due"), f"next.due must be a date like 2026-11-25, not {due!r}")
+    tags = d.get("tags")
+    if tags is not None and not (isinstance(tags, list) and all(isinstance(t, (str, int)) for t in tags)):
+        err(("tags",), "tags must be a list of words, like [manufacturing, q4]")
+    log = d.get("log")
+    if log is not None:
+        if not isinstance(log, list):
+            err(("log",), "log must be a list of entries (date, kind, text)")
+        else:
+            for i, entry in enumerate(log):
+                if not isinstance(entry, dict):
+                    err(("log", i), f"log entry {i + 1} must be a mapping (date, kind, text)")
+                    continue
+                if as_date(entry.get("date")) is None:
+                    err(("log", i), f"log entry {i + 1} needs a date like 2026-11-02")
+    effective = playbook.first_stage if stage is None else stage
+    if effective in playbook.stages and not playbook.is_closed(effective) and not isinstance(nxt, dict):
+        level = playbook.rules.get("next_action_on_open_leads", "warning")
+        if level != "off":
+            err((), "open lead has no next action (next: {action: ..., due: ...})", level)
+    return out

@@ -1,0 +1,436 @@
+"""What a person does to a pipeline: init, add, set fields, log an activity, undo. Each is one commit.
+
+Every operation validates first, writes nothing on bad input, writes atomically under the write
+lock, and commits through git; if the commit fails the file is put back as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline_tui.core import yamlio
+from pipeline_tui.core.dates import DATE_HELP, parse_date_input, parse_datetime_input
+from pipeline_tui.core.edit import render_mapping
+from pipeline_tui.core.errors import BadInput, RepoUnusable, YamlProblem
+from pipeline_tui.core.gitrepo import IDENTITY_HELP, UNDOES, GitRepo
+from pipeline_tui.core.lead import new_id
+from pipeline_tui.core.playbook import AUTHORITY, FIT, HORIZONS, INIT_TEXT, INTEREST, ORIGINS, PLAYBOOK_FILE
+from pipeline_tui.core.store import LEADS_DIR, Op, Pipeline, verified_edit
+
+MERGE_DRIVER = "pipeline-lead"
+GITATTRIBUTES = f"# Lead files merge field by field (pipeline-tui's YAML merge driver).\nleads/*.yaml merge={MERGE_DRIVER}\n"
+KEY_PART_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
+TEXT_KEYS = {"name", "company", "title", "email", "phone", "owner", "source_detail", "next.action", "qualification.pain"}
+DATE_KEYS = {"created", "closed", "next.due"}
+REQUIRED_KEYS = {"name", "source", "created"}
+READ_ONLY = {"id", "path", "log"}
+
+
+@dataclass
+class Change:
+    """The outcome of a write: which lead, what changed, the commit (None when nothing changed)."""
+
+    lead_id: str
+    summary: str
+    commit: str | None
+    changed: list[str] = field(default_factory=list)
+
+
+# --- init -----------------------------------------------------------------------------------------
+
+def configure_merge_driver(repo: GitRepo) -> None:
+    driver = f"{shlex.quote(sys.executable)} -m pipeline_tui merge-driver %O %A %B %P"
+    repo.cmd.config(f"merge.{MERGE_DRIVER}.name", "pipeline-tui field-wise YAML merge for lead files")
+    repo.cmd.config(f"merge.{MERGE_DRIVER}.driver", driver)
+
+
+def _identity_outside_repo(cwd: Path) -> str | None:
+    try:
+        for var in ("GIT_COMMITTER_IDENT", "GIT_AUTHOR_IDENT"):
+            subprocess.run(["git", "var", var], cwd=cwd, check=True, capture_output=True)
+    except FileNotFoundError:
+        raise RepoUnusable("git is not installed or not on PATH; install git and try again") from None
+    except subprocess.CalledProcessError:
+        return IDENTITY_HELP
+    return None
+
+
+def init_pipeline(path: Path, playbook_text: str = INIT_TEXT, message: str = "init pipeline",
+                  need_identity: bool = True) -> Pipeline:
+    """New pipeline at path: git init if needed, playbook, leads/, .gitattributes, merge driver, commit."""
+    path = Path(path).expanduser()
+    if (path / PLAYBOOK_FILE).exists():
+        raise BadInput(f"{path} is already a pipeline ({PLAYBOOK_FILE} exists)")
+    if path.exists() and not path.is_dir():
+        raise BadInput(f"{path} exists and is not a folder")
+    existing = path if path.exists() else next(p for p in path.parents if p.exists())
+    if need_identity:
+        problem = _identity_outside_repo(existing)
+        if problem:
+            raise RepoUnusable(problem)
+    path.mkdir(parents=True, exist_ok=True)
+    repo = GitRepo.init(path)
+    pipe = Pipeline(path)
+    pipe.leads_dir.mkdir(exist_ok=True)
+    keep = pipe.leads_dir / ".gitkeep"
+    keep.touch()
+    (path / PLAYBOOK_FILE).write_text(playbook_text, encoding="utf-8")
+    attrs = path / ".gitattributes"
+    if not attrs.exists() or MERGE_DRIVER not in attrs.read_text(encoding="utf-8", errors="replace"):
+        with attrs.open("a", encoding="utf-8") as fh:
+            fh.write(GITATTRIBUTES)
+    configure_merge_driver(repo)
+    files = [path / PLAYBOOK_FILE, attrs, keep]
+    repo.commit(files, message, "init", new_paths=files)
+    return pipe
+
+
+# --- add ------------------------------------------------------------------------------------------
+
+def _check_choice(value: str, allowed, what: str) -> str:  # noqa: ANN001
+    if value not in allowed:
+        raise BadInput(f"unknown {what} {value!r}; choose one of: {', '.join(allowed)}")
+    return value
+
+
+def _number(text: str, what: str) -> int | float:
+    t = text.strip().replace(",", "").replace("_", "")
+    try:
+        n = float(t)
+    except ValueError:
+        raise BadInput(f"{what} must be a number, not {text!r}") from None
+    if n != n or n in (float("inf"), float("-inf")) or n < 0:
+        raise BadInput(f"{what} must be a number of at least 0, not {text!r}")
+    return int(n) if n.is_integer() else n
+
+
+def find_duplicates(pipe: Pipeline, name: str, company: str | None, email: str | None, skip: str | None = None) -> list[str]:
+    """Ids of leads with the same email, or the same name and company."""
+    out = []
+    for lead in pipe.leads():
+        if lead.broken or lead.id == skip:
+            continue
+        if email and lead.email and lead.email.lower() == email.lower() or name and lead.name.lower() == name.lower() and (lead.company or "").lower() == (company or "").lower():
+            out.append(lead.id)
+    return out
+
+
+def add_lead(pipe: Pipeline, name: str, source: str, *, company: str | None = None, email: str | None = None,
+             stage: str | None = None, horizon: str | None = None, owner: str | None = None,
+             value: str | None = None, tags: list[str] | None = None, next_action: str | None = None,
+             due: str | None = None, today: dt.date | None = None, extra: dict[str, Any] | None = None) -> Change:
+    today = today or dt.date.today()
+    pb = pipe.playbook
+    name = (name or "").strip()
+    if not name or any(ord(c) < 32 for c in name):
+        raise BadInput("a lead needs a name (printable text)")
+    _check_choice(source, list(pb.sources), "source")
+    data: dict[str, Any] = {"name": name}
+    if company:
+        data["company"] = company.strip()
+    if email:
+        if not re.match(r"^[^@\s]+@[^@\s]+$", email):
+            raise BadInput(f"email {email!r} does not look like an address")
+        data["email"] = email.strip()
+    if owner:
+        if pb.team and owner not in pb.team:
+            raise BadInput(f"owner {owner!r} is not in the playbook's team: {', '.join(pb.team)}")
+        data["owner"] = owner
+    data["source"] = source
+    data["stage"] = _check_choice(stage, pb.stage_names, "stage") if stage else pb.first_stage
+    if horizon:
+        data["horizon"] = _check_choice(horizon, HORIZONS, "horizon")
+    if value not in (None, ""):
+        data["value"] = _number(str(value), "value")
+    data["created"] = today
+    if pb.is_closed(data["stage"]):
+        data["closed"] = today
+    if next_action or due:
+        data["next"] = {
+            "action": (next_action or "Follow up").strip(),
+            "due": parse_date_input(due, today) if due else today,
+        }
+    if tags:
+        clean = [t.strip() for t in tags if t.strip()]
+        for t in clean:
+            if any(c in t for c in ",[]{}#\n") :
+                raise BadInput(f"tag {t!r} may not contain , [ ] {{ }} # or line breaks")
+        data["tags"] = clean
+    for k, v in (extra or {}).items():
+        data.setdefault(k, v)
+    repo = GitRepo(pipe.root)
+    repo.require_identity()
+    with repo.write_lock():
+        lead_id = new_id(name, company, exists=lambda i: (pipe.leads_dir / f"{i}.yaml").exists())
+        text = render_mapping(data)
+        try:
+            if yamlio.loads(text) != data:
+                raise BadInput("refusing to write: the new lead would not read back as intended")
+        except YamlProblem as exc:  # pragma: no cover - render_mapping only writes safe scalars
+            raise BadInput(f"refusing to write: {exc.message}") from None
+        path = pipe.write_lead(lead_id, text.encode("utf-8"))
+        try:
+            sha = repo.commit([path], f"{lead_id}: new lead {name} ({source})", "add", new_paths=[path])
+        except BaseException:
+            repo.unstage(path)
+            path.unlink(missing_ok=True)
+            raise
+    return Change(lead_id, f"new lead {name}", sha, list(data))
+
+
+# --- set ------------------------------------------------------------------------------------------
+
+def parse_assignment(text: str) -> tuple[str, tuple[str, ...], str]:
+    """`key=value`, `key+=value`, `key-=value` -> (operator, path, raw value)."""
+    m = re.match(r"^([^=+\-][^=]*?)(\+=|-=|=)(.*)$", text, re.S)
+    if not m:
+        raise BadInput(f"expected KEY=VALUE, not {text!r} (for example stage=qualified or next.due=+3d)")
+    key, op, value = m.group(1).strip(), m.group(2), m.group(3)
+    path = tuple(key.split("."))
+    if len(path) > 3 or not all(KEY_PART_RE.match(p) for p in path):
+        raise BadInput(f"bad field name {key!r}: use letters, digits, _ and -, dotted for nested (next.due)")
+    if path[0] in READ_ONLY:
+        raise BadInput(f"{path[0]} cannot be set (the id is the file name; log entries are added by logging an activity)")
+    return op, path, value
+
+
+def _get(data: dict, path: tuple[str, ...]) -> Any:
+    node: Any = data
+    for k in path:
+        if not isinstance(node, dict) or k not in node:
+            return None
+        node = node[k]
+    return node
+
+
+def typed_value(pipe: Pipeline, path: tuple[str, ...], raw: str, today: dt.date) -> Any:
+    """The value a person typed, checked and typed for this field."""
+    pb = pipe.playbook
+    key = ".".join(path)
+    raw = raw.strip()
+    if any(ord(c) < 32 for c in raw):
+        raise BadInput(f"{key}: control characters are not allowed")
+    if key == "stage":
+        return _check_choice(raw, pb.stage_names, "stage")
+    if key == "source":
+        return _check_choice(raw, list(pb.sources), "source")
+    if key == "origin":
+        return _check_choice(raw, ORIGINS, "origin")
+    if key == "horizon":
+        return _check_choice(raw, HORIZONS, "horizon")
+    if key == "qualification.interest":
+        return _check_choice(raw, INTEREST, "interest")
+    if key == "qualification.authority":
+        return _check_choice(raw, AUTHORITY, "authority")
+    if key == "qualification.fit":
+        return _check_choice(raw, FIT, "fit")
+    if key == "owner" and pb.team and raw not in pb.team:
+        raise BadInput(f"owner {raw!r} is not in the playbook's team: {', '.join(pb.team)}")
+    if key == "email" and not re.match(r"^[^@\s]+@[^@\s]+$", raw):
+        raise BadInput(f"email {raw!r} does not look like an address")
+    if key == "value":
+        return _number(raw, "value")
+    if key in DATE_KEYS:
+        try:
+            return parse_date_input(raw, today)
+        except BadInput:
+            raise BadInput(f"{key}: bad date {raw!r}; {DATE_HELP}") from None
+    if key == "first_contact":
+        return parse_datetime_input(raw, today).strftime("%Y-%m-%dT%H:%M")
+    if key == "tags":
+        return [t.strip() for t in raw.split(",") if t.strip()]
+    if key in TEXT_KEYS or path[0] in ("next", "qualification"):
+        if path[0] == "qualification" and key != "qualification.pain" and len(path) == 2:
+            raise BadInput(f"unknown qualification field {path[1]!r}: interest, authority, fit or pain")
+        return raw
+    # a key the tool does not know: read the value as YAML 1.2 (numbers stay numbers)
+    try:
+        parsed = yamlio.loads("v: " + raw)["v"] if raw else ""
+    except (YamlProblem, TypeError):
+        return raw
+    if isinstance(parsed, (dict,)) or (isinstance(parsed, list) and any(isinstance(i, (dict, list)) for i in parsed)):
+        return raw
+    return raw if parsed is None else parsed
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, list):
+        text = ", ".join(str(v) for v in value) or "[]"
+    elif isinstance(value, dict):
+        text = "{...}"
+    else:
+        text = str(value.isoformat() if isinstance(value, dt.date) else value)
+    text = text.replace("\n", " ")
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def plan_set(pipe: Pipeline, data: dict, assignments: list[str], today: dt.date) -> tuple[list[Op], list[str]]:
+    """Ops and message parts for `set`, validated; raises BadInput on the first bad assignment."""
+    ops: list[Op] = []
+    parts: list[str] = []
+    pb = pipe.playbook
+    for text in assignments:
+        op, path, raw = parse_assignment(text)
+        key = ".".join(path)
+        old = _get(data, path)
+        if op == "=" and raw.strip() == "":
+            if path[0] in REQUIRED_KEYS and len(path) == 1:
+                raise BadInput(f"{key} is required and cannot be removed")
+            if old is not None or _get(data, path) is not None:
+                ops.append(Op("delete", path))
+                parts.append(f"{key} {_show(old)} -> (none)")
+            continue
+        if op in ("+=", "-="):
+            if key != "tags" and not isinstance(old, list):
+                raise BadInput(f"{key}{op}: only lists (like tags) can be added to or removed from")
+            for item in [t.strip() for t in raw.split(",") if t.strip()]:
+                if op == "+=":
+                    if not (isinstance(old, list) and item in [str(x) for x in old]):
+                        ops.append(Op("append", path, item))
+                        parts.append(f"{key} +{item}")
+                elif isinstance(old, list) and item in [str(x) for x in old]:
+                    ops.append(Op("remove", path, item))
+                    parts.append(f"{key} -{item}")
+            continue
+        new = typed_value(pipe, path, raw, today)
+        if new == old and type(new) is type(old):
+            continue
+        ops.append(Op("set", path, new))
+        parts.append(f"{key} {_show(old)} -> {_show(new)}")
+        if key == "stage":
+            was_closed = pb.is_closed(old) if isinstance(old, str) else False
+            if pb.is_closed(new) and not data.get("closed") and not any(a.startswith("closed=") for a in assignments):
+                ops.append(Op("set", ("closed",), today))
+            elif not pb.is_closed(new) and was_closed and data.get("closed") is not None:
+                ops.append(Op("delete", ("closed",)))
+    return ops, parts
+
+
+def set_fields(pipe: Pipeline, lead_id: str, assignments: list[str], today: dt.date | None = None,
+               expect_bytes: bytes | None = None) -> Change:
+    """Validate, edit surgically, verify, write atomically, commit. No change: nothing is written."""
+    if not assignments:
+        raise BadInput("nothing to set: give KEY=VALUE (for example stage=qualified)")
+    today = today or dt.date.today()
+    return update_lead(pipe, lead_id, lambda data: plan_set(pipe, data, assignments, today), "set",
+                       expect_bytes=expect_bytes)
+
+
+def update_lead(pipe: Pipeline, lead_id: str, planner, action: str, expect_bytes: bytes | None = None) -> Change:  # noqa: ANN001
+    """Run `planner(data) -> (ops, message parts)` against the current file under the write lock."""
+    pipe.lead_path(lead_id)  # validates the id before touching git
+    repo = GitRepo(pipe.root)
+    with repo.write_lock():
+        lead, raw = pipe.read_raw(lead_id)
+        if expect_bytes is not None and raw != expect_bytes:
+            raise BadInput("the file changed on disk since it was opened; reload and try again", path=lead.path)
+        ops, parts = planner(lead.data)
+        if not ops:
+            return Change(lead_id, "nothing changed", None)
+        repo.require_identity()
+        text = yamlio.decode(raw)
+        new_text, _ = verified_edit(text, lead.data, ops, lead.path)
+        new_bytes = pipe.encode(new_text, raw)
+        if new_bytes == raw:
+            return Change(lead_id, "nothing changed", None)
+        path = pipe.write_lead(lead_id, new_bytes)
+        message = f"{lead_id}: " + ", ".join(parts)
+        try:
+            sha = repo.commit([path], message, action)
+        except BaseException:
+            from pipeline_tui.core.store import atomic_write
+
+            atomic_write(path, raw)
+            repo.unstage(path)
+            raise
+    return Change(lead_id, ", ".join(parts), sha, [".".join(o.path) for o in ops])
+
+
+# --- activities -----------------------------------------------------------------------------------
+
+def log_activity(pipe: Pipeline, lead_id: str, kind: str, text: str, today: dt.date | None = None,
+                 now: dt.datetime | None = None, expect_bytes: bytes | None = None) -> Change:
+    """Append a log entry; the first call or email also records first_contact."""
+    today = today or dt.date.today()
+    kind = (kind or "note").strip()
+    if not re.match(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$", kind):
+        raise BadInput(f"activity kind {kind!r} must be one word (call, email, meeting, note)")
+    if any(ord(c) < 32 and c not in "\n" for c in text):
+        raise BadInput("activity text may not contain control characters")
+
+    def planner(data: dict) -> tuple[list[Op], list[str]]:
+        entry: dict[str, Any] = {"date": today, "kind": kind}
+        if text.strip():
+            entry["text"] = text.strip()
+        ops = [Op("append", ("log",), entry)]
+        parts = [f"logged {kind}" + (f": {_show(text.strip())}" if text.strip() else "")]
+        if kind in ("call", "email", "meeting") and data.get("first_contact") in (None, ""):
+            stamp = (now or dt.datetime.now()).replace(second=0, microsecond=0)
+            if stamp.date() != today:
+                stamp = dt.datetime(today.year, today.month, today.day, 9, 0)
+            ops.append(Op("set", ("first_contact",), stamp.strftime("%Y-%m-%dT%H:%M")))
+        return ops, parts
+
+    return update_lead(pipe, lead_id, planner, "log", expect_bytes=expect_bytes)
+
+
+# --- undo -----------------------------------------------------------------------------------------
+
+def undo_last(pipe: Pipeline) -> Change:
+    """Revert the newest change the tool made that is not undone yet, as a new commit."""
+    repo = GitRepo(pipe.root)
+    repo.require_identity()
+    with repo.write_lock():
+        commits = repo.tool_commits()
+        undone = {t[UNDOES] for _, _, t in commits if UNDOES in t}
+        target = None
+        for sha, subject, trailers in commits:
+            action = trailers.get("Pipeline-Action")
+            if action is None or sha in undone:
+                continue
+            if action in ("undo", "init"):
+                if action == "init":
+                    break
+                continue
+            target = (sha, subject)
+            break
+        if target is None:
+            raise BadInput("nothing to undo: no change made by pipeline-tui is left to revert")
+        sha, subject = target
+        git = repo._git
+        try:
+            repo.cmd.revert("--no-commit", sha)
+        except git.GitCommandError as exc:
+            from pipeline_tui.core.gitrepo import _git_error
+
+            try:
+                repo.cmd.revert("--abort")
+            except git.GitCommandError:
+                pass
+            raise RepoUnusable(f"cannot undo {sha[:8]} ({subject}): {_git_error(exc)}") from None
+        try:
+            repo.cmd.commit("-q", "--no-verify", "-m",
+                            f"undo: {subject}\n\nPipeline-Action: undo\n{UNDOES}: {sha}")
+        except git.GitCommandError as exc:
+            from pipeline_tui.core.gitrepo import _git_error
+
+            try:
+                repo.cmd.revert("--abort")
+            except git.GitCommandError:
+                pass
+            raise RepoUnusable(f"cannot undo: {_git_error(exc)}") from None
+    lead_id = subject.split(":", 1)[0]
+    return Change(lead_id, f"undid {sha[:8]}: {subject}", repo.head())
+
+
+def lead_ids_in(paths: list[str]) -> list[str]:
+    return [Path(p).stem for p in paths if p.startswith(f"{LEADS_DIR}/") and p.endswith(".yaml")]

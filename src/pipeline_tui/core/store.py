@@ -1,0 +1,278 @@
+"""The pipeline folder on disk: finding it, reading lead files, and writing them atomically and verified.
+
+Reading goes through the fast safe reader (`yamlio`); writing goes through surgical text edits
+(`edit.TextEdit`) whose result is re-read and compared with the intended data before anything is
+written. Every write is temp file + fsync + rename. Ids are validated and paths are checked to stay
+inside `leads/`, so no id can reach outside the pipeline.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline_tui.core import yamlio
+from pipeline_tui.core.edit import TextEdit
+from pipeline_tui.core.errors import BadInput, RepoUnusable, YamlProblem
+from pipeline_tui.core.lead import Lead, valid_id
+from pipeline_tui.core.playbook import PLAYBOOK_FILE, Playbook
+from pipeline_tui.core.problems import Problem, line_of
+
+LEADS_DIR = "leads"
+BOM = "\ufeff"
+
+
+def find_pipeline(explicit: str | None, env: dict[str, str] | None = None, cwd: Path | None = None) -> Path | None:
+    """-C PATH, else $PIPELINE_DIR, else the nearest folder upward holding pipeline.yaml; None if none."""
+    env = os.environ if env is None else env
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    if env.get("PIPELINE_DIR"):
+        return Path(env["PIPELINE_DIR"]).expanduser().resolve()
+    here = (cwd or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / PLAYBOOK_FILE).is_file():
+            return folder
+    return None
+
+
+def default_pipeline_dir() -> Path:
+    """The user's own pipeline in the platform's data folder."""
+    from platformdirs import user_data_path
+
+    return user_data_path("pipeline-tui", appauthor=False) / "pipeline"
+
+
+@dataclass(slots=True)
+class Op:
+    """One field edit: kind is set | delete | append | remove; path is a tuple of keys."""
+
+    kind: str
+    path: tuple[str, ...]
+    value: Any = None
+
+
+def apply_to_data(data: dict, ops: Iterable[Op]) -> dict:
+    """What the data must look like after ops; mirrors TextEdit's semantics exactly."""
+    out = copy.deepcopy(data)
+    for op in ops:
+        parents = []
+        node = out
+        for key in op.path[:-1]:
+            if not isinstance(node.get(key), dict):
+                if op.kind in ("delete", "remove"):
+                    node = None
+                    break
+                node[key] = {}
+            parents.append((node, key))
+            node = node[key]
+        if node is None:
+            continue
+        last = op.path[-1]
+        if op.kind == "set":
+            if isinstance(op.value, dict) and isinstance(node.get(last), dict):
+                node[last].update(copy.deepcopy(op.value))
+            else:
+                node[last] = copy.deepcopy(op.value)
+        elif op.kind == "delete":
+            node.pop(last, None)
+            while parents and not node:
+                parent, key = parents.pop()
+                parent.pop(key, None)
+                node = parent
+        elif op.kind == "append":
+            if not isinstance(node.get(last), list):
+                node[last] = []
+            node[last].append(copy.deepcopy(op.value))
+        elif op.kind == "remove":
+            seq = node.get(last)
+            if isinstance(seq, list):
+                for i, item in enumerate(seq):
+                    if str(item) == str(op.value) and not isinstance(item, (dict, list)):
+                        del seq[i]
+                        break
+    return out
+
+
+def edit_text(text: str, ops: Iterable[Op]) -> str:
+    ed = TextEdit(text)
+    for op in ops:
+        if op.kind == "set":
+            ed.set(op.path, op.value)
+        elif op.kind == "delete":
+            ed.delete(op.path)
+        elif op.kind == "append":
+            ed.append(op.path, op.value)
+        elif op.kind == "remove":
+            ed.remove_item(op.path, op.value)
+        else:  # pragma: no cover
+            raise ValueError(op.kind)
+    return ed.text
+
+
+def verified_edit(text: str, data: dict, ops: list[Op], where: str) -> tuple[str, dict]:
+    """New text and its data; raises unless the new text reads back as exactly the intended data."""
+    expected = apply_to_data(data, ops)
+    new_text = edit_text(text, ops)
+    try:
+        got = yamlio.loads(new_text)
+    except YamlProblem as exc:
+        raise BadInput(f"refusing to write: the edit would break the file ({exc.message})", path=where) from None
+    if got != expected:
+        raise BadInput("refusing to write: the edit would not read back as intended (please report this)", path=where)
+    return new_text, got
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write via a temp file in the same folder, fsync, rename, fsync the folder."""
+    mode = None
+    try:
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        pass
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    try:
+        dfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:  # pragma: no cover - some filesystems refuse directory fsync
+        pass
+
+
+class Pipeline:
+    """A pipeline folder: `pipeline.yaml` and `leads/`."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root).resolve()
+        self.leads_dir = self.root / LEADS_DIR
+        self._playbook: Playbook | None = None
+
+    @classmethod
+    def open(cls, root: Path) -> Pipeline:
+        root = Path(root)
+        if not (root / PLAYBOOK_FILE).is_file():
+            raise RepoUnusable(f"{root} is not a pipeline (no {PLAYBOOK_FILE}); run `pipeline init {root}`")
+        return cls(root)
+
+    @property
+    def playbook(self) -> Playbook:
+        if self._playbook is None:
+            self._playbook = Playbook.load(self.root)
+        return self._playbook
+
+    def reload_playbook(self) -> None:
+        self._playbook = None
+
+    # --- paths ---
+    def rel(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def lead_path(self, lead_id: str) -> Path:
+        """The file of a lead id; refuses ids that are not ids (and so can never leave leads/)."""
+        if not isinstance(lead_id, str) or not valid_id(lead_id):
+            shown = repr(lead_id)[:90]
+            raise BadInput(f"{shown} is not a lead id (lowercase letters, digits and -, starting with a letter or digit)")
+        path = self.leads_dir / f"{lead_id}.yaml"
+        if path.is_symlink():
+            raise BadInput(f"{LEADS_DIR}/{lead_id}.yaml is a symbolic link; lead files must be regular files")
+        return path
+
+    # --- reading ---
+    def lead_ids(self) -> list[str]:
+        try:
+            names = os.listdir(self.leads_dir)
+        except FileNotFoundError:
+            return []
+        return sorted(n[:-5] for n in names if n.endswith(".yaml") and not n.startswith("."))
+
+    def _lead_from_file(self, lead_id: str, path: Path) -> tuple[Lead, bytes | None]:
+        rel = f"{LEADS_DIR}/{path.name}"
+        pb = self.playbook
+        if path.is_symlink():
+            return Lead(lead_id, rel, None, pb, broken="is a symbolic link; lead files must be regular files"), None
+        try:
+            raw = path.read_bytes()
+        except IsADirectoryError:
+            return Lead(lead_id, rel, None, pb, broken="is a directory, not a lead file"), None
+        except FileNotFoundError:
+            raise BadInput(f"no lead {lead_id!r} (no file {rel})") from None
+        except OSError as exc:
+            return Lead(lead_id, rel, None, pb, broken=f"cannot read: {exc.strerror}"), None
+        try:
+            data = yamlio.loads_bytes(raw)
+        except YamlProblem as exc:
+            return Lead(lead_id, rel, None, pb, broken=exc.message, broken_line=exc.line), raw
+        return Lead(lead_id, rel, data, pb), raw
+
+    def read(self, lead_id: str) -> Lead:
+        lead, _ = self._lead_from_file(lead_id, self.lead_path(lead_id))
+        return lead
+
+    def read_raw(self, lead_id: str) -> tuple[Lead, bytes]:
+        path = self.lead_path(lead_id)
+        lead, raw = self._lead_from_file(lead_id, path)
+        if lead.broken:
+            line = next((k[0] for k, _, _ in lead.issues if k and isinstance(k[0], int)), None)
+            raise BadInput(f"cannot change this lead: {lead.broken}; fix the file first", path=lead.path, line=line)
+        assert raw is not None
+        return lead, raw
+
+    def leads(self) -> list[Lead]:
+        """Every lead file, broken ones included (as Leads with `broken` set)."""
+        out = []
+        for lead_id in self.lead_ids():
+            out.append(self._lead_from_file(lead_id, self.leads_dir / f"{lead_id}.yaml")[0])
+        return out
+
+    def problems_of(self, lead: Lead) -> list[Problem]:
+        """A lead's issues as `path:line` problems (reads the text only when there are issues)."""
+        if not lead.issues:
+            return []
+        text = None
+        out = []
+        for keys, msg, sev in lead.issues:
+            if keys and isinstance(keys[0], int) and lead.broken:
+                line = keys[0]
+            elif not keys:
+                line = 1
+            else:
+                if text is None:
+                    try:
+                        text = yamlio.decode((self.root / lead.path).read_bytes())
+                    except (OSError, YamlProblem):
+                        text = ""
+                line = line_of(text, keys)
+            out.append(Problem(lead.path, line, msg, sev))
+        return out
+
+    # --- writing ---
+    def encode(self, text: str, original: bytes | None) -> bytes:
+        bom = original is not None and original.startswith(b"\xef\xbb\xbf")
+        return ((BOM if bom else "") + text).encode("utf-8")
+
+    def write_lead(self, lead_id: str, new_bytes: bytes) -> Path:
+        self.leads_dir.mkdir(exist_ok=True)
+        path = self.lead_path(lead_id)
+        atomic_write(path, new_bytes)
+        return path
