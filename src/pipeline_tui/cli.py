@@ -243,14 +243,16 @@ def list_cmd(obj: Ctx, query: tuple[str, ...], as_json: bool, sort_key: str, rev
     pred = compile_query(words, pipe.playbook, today)
     leads = pipe.leads()
     broken = [lead for lead in leads if lead.broken]
+    with_errors = [lead for lead in leads if lead.has_errors]
     shown = sort_leads([lead for lead in leads if not lead.broken and pred(lead)], sort_key, pipe.playbook, reverse)
     if as_json:
         _emit_json([lead.summary() for lead in shown])
     else:
         print_table(shown, today)
         click.echo(f"{len(shown)} of {len(leads) - len(broken)} leads", err=True)
-    if broken:
-        click.echo(f"pipeline: {len(broken)} lead file(s) cannot be read; run `pipeline check`", err=True)
+    if with_errors:
+        unreadable = f" ({len(broken)} unreadable, not listed)" if broken else ""
+        click.echo(f"pipeline: {len(with_errors)} lead file(s) have problems{unreadable}; run `pipeline check`", err=True)
 
 
 @cli.command()
@@ -378,7 +380,20 @@ def merge_driver(base: str, ours: str, theirs: str, path: str) -> None:
 
 
 def main() -> None:
-    cli(prog_name="pipeline")
+    """Entry point: usage errors are one line too (`pipeline: ...`), exit 2."""
+    try:
+        code = cli.main(prog_name="pipeline", standalone_mode=False)
+    except click.UsageError as exc:
+        hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
+        click.echo(f"pipeline: {exc.format_message()}{hint}", err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        click.echo(f"pipeline: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("pipeline: aborted", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

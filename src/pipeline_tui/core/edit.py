@@ -138,6 +138,13 @@ class TextEdit:
                     return step
         return 2
 
+    def _insert_lines(self, pos: int, lines: str) -> None:
+        """Insert whole lines at pos; at the end of a file with no final newline, keep it that way."""
+        if pos == len(self.text) and self.text and not self.text.endswith("\n"):
+            self._splice(pos, pos, self.nl + lines.removesuffix(self.nl))
+        else:
+            self._splice(pos, pos, lines)
+
     def _splice(self, start: int, end: int, new: str) -> None:
         self.text = self.text[:start] + new + self.text[end:]
 
@@ -280,8 +287,7 @@ class TextEdit:
         indent = mapping.value[0][0].start_mark.column
         k, v = mapping.value[-1]
         pos = self._line_end(self._end_of_value(k, v))
-        prefix = self.nl if pos == len(self.text) and not self.text.endswith("\n") else ""
-        self._splice(pos, pos, prefix + self._block_entry(key, value, indent))
+        self._insert_lines(pos, self._block_entry(key, value, indent))
 
     def delete(self, path: tuple[str, ...]) -> None:
         """Remove the key at path (and a parent mapping left empty). Missing: nothing happens."""
@@ -332,8 +338,7 @@ class TextEdit:
         dash = self.text.rfind("-", 0, first.start_mark.index)
         dash_col = dash - self._line_start(dash)
         pos = self._line_end(self._end_of_node(seq))
-        prefix = self.nl if pos == len(self.text) and not self.text.endswith("\n") else ""
-        self._splice(pos, pos, prefix + self._seq_item(item, dash_col))
+        self._insert_lines(pos, self._seq_item(item, dash_col))
 
     def remove_item(self, path: tuple[str, ...], item: Any) -> bool:
         """Remove the first scalar item equal to `item` from the list at path. True if found."""
@@ -342,7 +347,7 @@ class TextEdit:
             return False
         _, k, seq = found
         want = str(item)
-        for i, node in enumerate(seq.value):
+        for i, node in enumerate(seq.value):  # noqa: B007 - i is used after the loop
             if _kind(node) == "scalar" and node.value == want:
                 break
         else:
