@@ -143,6 +143,12 @@ class Lead:
     def has_errors(self) -> bool:
         return any(sev == "error" for _, _, sev in self.issues)
 
+    def search_text(self) -> str:
+        """Lower-cased text matched by bare query words (cached: a query runs on every keystroke)."""
+        if self._text_cache is None:
+            self._text_cache = "\n".join((self.name, self.company, self.email, self.notes_text())).lower()
+        return self._text_cache
+
     def notes_text(self) -> str:
         """Free text searched by bare query words besides name, company and email."""
         parts = [str(self.data.get(k) or "") for k in ("notes", "source_detail", "title")]

@@ -131,9 +131,7 @@ def _compile(word: str, pb: Playbook, today: dt.date, shown: str) -> Predicate: 
         return lambda lead: bool(lead.issues)
 
     def text_match(lead: Lead) -> bool:
-        if low in lead.name.lower() or low in lead.company.lower() or low in lead.email.lower():
-            return True
-        return low in lead.notes_text().lower()
+        return low in lead.search_text()
 
     return text_match
 
