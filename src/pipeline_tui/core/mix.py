@@ -68,7 +68,7 @@ def compute_mix(leads: list[Lead], playbook: Playbook, today: dt.date, windows: 
             if s["share"] > conf["max_group_share"]:
                 mix.warnings.append(Warning_(
                     "group-dominant", f"{g} supplies {s['share']:.0%} of open leads",
-                    f"Put effort into the other groups; a pipeline fed by one group dries up when it does."))
+                    "Put effort into the other groups; a pipeline fed by one group dries up when it does."))
         for o, s in mix.origins.items():
             if s["share"] < conf["origin_min_share"]:
                 mix.warnings.append(Warning_(

@@ -1,0 +1,1 @@
+"""The Textual terminal UI: screens and widgets over the headless core."""

@@ -1,0 +1,242 @@
+"""The Textual application: the one composition root (`make_app`), loading and writing in workers,
+and noticing files changed behind its back (an editor, a `git pull`) without a restart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.message import Message
+
+from pipeline_tui.core.errors import PipelineError
+from pipeline_tui.core.lead import Lead
+from pipeline_tui.core.ops import Change
+from pipeline_tui.core.store import Pipeline
+
+
+class LeadsLoaded(Message):
+    def __init__(self, leads: list[Lead], changed: set[str] | None = None) -> None:
+        self.leads = leads
+        self.changed = changed
+        super().__init__()
+
+
+class LeadSaved(Message):
+    def __init__(self, change: Change) -> None:
+        self.change = change
+        super().__init__()
+
+
+class PipelineApp(App):
+    """pipeline-tui."""
+
+    TITLE = "pipeline"
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", id="app.help", tooltip="Keys and how the pipeline works"),
+        Binding("a", "agenda", "Agenda", id="app.agenda", tooltip="Today's work, in order"),
+        Binding("m", "mix", "Mix", id="app.mix", tooltip="The source mix and its warnings"),
+        Binding("p", "problems", "Problems", id="app.problems", tooltip="Files that fail check"),
+        Binding("y", "sync", "Sync", id="app.sync", tooltip="Ahead/behind the remote"),
+    ]
+
+    def __init__(self, root: Path, today: dt.date | None = None, watch: bool = True, watch_interval: float = 2.0):
+        super().__init__()
+        self.pipe = Pipeline.open(root)
+        self.fixed_today = today
+        self.leads: list[Lead] = []
+        self.loaded = False
+        self.watch_enabled = watch
+        self.watch_interval = watch_interval
+        self._signature: dict[str, tuple[int, int]] = {}
+        self._scan_seconds = 0.0
+        self.sub_title = str(self.pipe.root)
+
+    @property
+    def today(self) -> dt.date:
+        return self.fixed_today or dt.date.today()
+
+    def on_mount(self) -> None:
+        from pipeline_tui.ui.screens.main import MainScreen
+
+        self.push_screen(MainScreen())
+        self.load_leads()
+        if self.watch_enabled:
+            self.set_interval(self.watch_interval, self.check_disk, name="watch")
+
+    # --- loading ---
+    def _scan(self) -> dict[str, tuple[int, int]]:
+        sig = {}
+        try:
+            entries = os.scandir(self.pipe.leads_dir)
+        except FileNotFoundError:
+            return sig
+        with entries:
+            for e in entries:
+                if e.name.endswith(".yaml") and not e.name.startswith("."):
+                    try:
+                        st = e.stat(follow_symlinks=False)
+                    except FileNotFoundError:
+                        continue
+                    sig[e.name[:-5]] = (st.st_mtime_ns, st.st_size)
+        return sig
+
+    @work(thread=True, exclusive=True, group="load")
+    def load_leads(self) -> None:
+        self.pipe.reload_playbook()
+        sig = self._scan()
+        leads = self.pipe.leads()
+        self._signature = sig
+        self.post_message(LeadsLoaded(leads))
+
+    def check_disk(self) -> None:
+        if self.loaded and not any(w.group in ("load", "write", "watch") and w.is_running for w in self.workers):
+            self._check_disk_worker()
+
+    @work(thread=True, exclusive=True, group="watch")
+    def _check_disk_worker(self) -> None:
+        start = time.monotonic()
+        playbook_path = self.pipe.root / "pipeline.yaml"
+        try:
+            pb_mtime = playbook_path.stat().st_mtime_ns
+        except FileNotFoundError:
+            pb_mtime = 0
+        if getattr(self, "_pb_mtime", None) not in (None, pb_mtime):
+            self._pb_mtime = pb_mtime
+            self.call_from_thread(self.load_leads)
+            return
+        self._pb_mtime = pb_mtime
+        sig = self._scan()
+        changed = {k for k, v in sig.items() if self._signature.get(k) != v}
+        removed = set(self._signature) - set(sig)
+        self._scan_seconds = time.monotonic() - start
+        if not changed and not removed:
+            return
+        by_id = {lead.id: lead for lead in self.leads}
+        for lead_id in removed:
+            by_id.pop(lead_id, None)
+        for lead_id in changed:
+            try:
+                by_id[lead_id] = self.pipe.read(lead_id)
+            except PipelineError:
+                by_id.pop(lead_id, None)
+        self._signature = sig
+        self.post_message(LeadsLoaded(sorted(by_id.values(), key=lambda x: x.id), changed | removed))
+
+    def on_leads_loaded(self, message: LeadsLoaded) -> None:
+        self.leads = message.leads
+        first = not self.loaded
+        self.loaded = True
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "leads_changed", None)
+            if refresh is not None:
+                refresh(message.changed)
+        if not first and message.changed:
+            self.notify(f"{len(message.changed)} lead file(s) changed on disk; reloaded", timeout=3)
+
+    # --- writing ---
+    def run_change(self, fn: Callable[[], Change], done: Callable[[Change], None] | None = None) -> None:
+        """Run a core write in a worker; report errors; refresh the changed lead."""
+        self._write_worker(fn, done)
+
+    @work(thread=True, group="write")
+    def _write_worker(self, fn: Callable[[], Change], done: Callable[[Change], None] | None) -> None:
+        try:
+            change = fn()
+        except PipelineError as exc:
+            self.call_from_thread(self.notify, exc.one_line(), title="Not saved", severity="error", timeout=8)
+            return
+        except Exception as exc:  # a bug must not lose the UI; say what happened
+            self.call_from_thread(self.notify, f"{type(exc).__name__}: {exc}", title="Not saved", severity="error",
+                                  timeout=8)
+            return
+        if change.commit:
+            try:
+                lead = self.pipe.read(change.lead_id)
+            except PipelineError:
+                lead = None
+            self.call_from_thread(self._apply_saved, change, lead)
+        else:
+            self.call_from_thread(self.notify, "Nothing changed", timeout=2)
+        if done is not None:
+            self.call_from_thread(done, change)
+
+    def _apply_saved(self, change: Change, lead: Lead | None) -> None:
+        others = [x for x in self.leads if x.id != change.lead_id]
+        if lead is not None:
+            others.append(lead)
+            others.sort(key=lambda x: x.id)
+            try:
+                path = self.pipe.lead_path(change.lead_id)
+                st = path.stat()
+                self._signature[change.lead_id] = (st.st_mtime_ns, st.st_size)
+            except (OSError, PipelineError):
+                pass
+        else:
+            self._signature.pop(change.lead_id, None)
+        self.notify(f"{change.lead_id}: {change.summary}", title="Saved and committed", timeout=4)
+        self.post_message(LeadsLoaded(others, {change.lead_id}))
+        self.post_message(LeadSaved(change))
+
+    def lead_by_id(self, lead_id: str) -> Lead | None:
+        return next((x for x in self.leads if x.id == lead_id), None)
+
+    # --- navigation ---
+    def action_help(self) -> None:
+        from pipeline_tui.ui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    def _switch(self, screen_cls) -> None:  # noqa: ANN001
+        if isinstance(self.screen, screen_cls):
+            return
+        self.push_screen(screen_cls())
+
+    def action_agenda(self) -> None:
+        from pipeline_tui.ui.screens.agenda import AgendaScreen
+
+        self._switch(AgendaScreen)
+
+    def action_mix(self) -> None:
+        from pipeline_tui.ui.screens.mix import MixScreen
+
+        self._switch(MixScreen)
+
+    def action_problems(self) -> None:
+        from pipeline_tui.ui.screens.problems import ProblemsScreen
+
+        self._switch(ProblemsScreen)
+
+    def action_sync(self) -> None:
+        from pipeline_tui.ui.screens.sync import SyncScreen
+
+        self._switch(SyncScreen)
+
+    def action_reload(self) -> None:
+        self.load_leads()
+        self.notify("Reloading every lead file", timeout=2)
+
+    def get_system_commands(self, screen):  # noqa: ANN001, ANN201
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Agenda", "Today's work: uncontacted requests, overdue, due today, this week", self.action_agenda)
+        yield SystemCommand("Mix", "Source mix: shares, inflow and warnings", self.action_mix)
+        yield SystemCommand("Problems", "Files that fail `pipeline check`", self.action_problems)
+        yield SystemCommand("Sync", "Ahead/behind the remote", self.action_sync)
+        yield SystemCommand("Help", "Keys and how the pipeline works", self.action_help)
+        yield SystemCommand("Reload", "Read every lead file again", self.action_reload)
+        extra = getattr(screen, "palette_commands", None)
+        if extra is not None:
+            yield from extra()
+
+
+def make_app(root: Path, today: dt.date | None = None, watch: bool = True, watch_interval: float = 2.0) -> PipelineApp:
+    """The one way to build the app: the CLI, the tests and the snapshot apps all call this."""
+    return PipelineApp(Path(root), today=today, watch=watch, watch_interval=watch_interval)

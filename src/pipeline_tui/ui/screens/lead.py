@@ -1,0 +1,147 @@
+"""The Lead screen: every field, qualification and grade, next action, activity log, and the git
+history of the file with the diff of the selected commit (history is read in a worker)."""
+
+from __future__ import annotations
+
+import json
+
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from pipeline_tui.core.lead import KNOWN_KEYS, Lead
+from pipeline_tui.core.yamlio import plain_data
+from pipeline_tui.ui.screens.actions import LeadActions
+from pipeline_tui.ui.widgets.lead_table import DUE_STYLES
+
+
+class LeadScreen(LeadActions, Screen):
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="lead.back"), *LeadActions.LEAD_BINDINGS]
+
+    def __init__(self, lead_id: str) -> None:
+        super().__init__()
+        self.lead_id = lead_id
+        self.history = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal():
+            with VerticalScroll(id="lead-fields"):
+                yield Static(id="fields")
+            with VerticalScroll(id="lead-history"):
+                yield Static("History (git)", classes="title")
+                yield OptionList(id="commits")
+                yield Static(id="diff")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.render_lead()
+        self.load_history()
+
+    def current_lead(self) -> Lead | None:
+        return self.app.lead_by_id(self.lead_id)
+
+    def leads_changed(self, changed: set[str] | None) -> None:
+        if changed is None or self.lead_id in changed:
+            self.render_lead()
+            self.load_history()
+
+    def render_lead(self) -> None:
+        lead = self.current_lead()
+        out = self.query_one("#fields", Static)
+        if lead is None:
+            out.update(Text(f"{self.lead_id}: no such lead (deleted?)", style="red"))
+            return
+        d = lead.data
+        today = self.app.today
+        t = Table.grid(padding=(0, 2))
+        t.add_column(style="bold grey62", justify="right")
+        t.add_column()
+        title = Text(lead.name, style="bold")
+        if lead.company:
+            title.append(f" — {lead.company}")
+        t.add_row("", title)
+        t.add_row("id", lead.id)
+        for key in ("title", "email", "phone", "owner"):
+            if d.get(key):
+                t.add_row(key, str(d[key]))
+        t.add_row("source", f"{lead.source} ({lead.group}, {lead.origin}-generated)"
+                  + (f" — {d['source_detail']}" if d.get("source_detail") else ""))
+        t.add_row("stage", lead.stage)
+        t.add_row("horizon", lead.horizon)
+        qual = "sales-qualified" if lead.sales_qualified else "marketing-qualified: nurture"
+        t.add_row("grade", Text(f"{lead.grade}  ({qual})", style="bold"))
+        q = d.get("qualification") if isinstance(d.get("qualification"), dict) else {}
+        for key in ("interest", "authority", "fit", "pain"):
+            if q.get(key):
+                t.add_row(key, str(q[key]))
+        state = lead.due_state(today)
+        if lead.next_action or lead.next_due:
+            due = lead.next_due.isoformat() if lead.next_due else "no date"
+            t.add_row("next", Text(f"{lead.next_action} — {due} ({state})", style=DUE_STYLES.get(state, "")))
+        elif lead.is_open:
+            t.add_row("next", Text("none — press n to plan one", style=DUE_STYLES["none"]))
+        for key in ("value", "created", "first_contact", "closed"):
+            if d.get(key) not in (None, ""):
+                t.add_row(key.replace("_", " "), str(plain_data(d[key])))
+        if lead.tags:
+            t.add_row("tags", ", ".join(lead.tags))
+        for key, value in d.items():
+            if key not in KNOWN_KEYS:
+                shown = json.dumps(plain_data(value), ensure_ascii=False) if isinstance(value, (dict, list)) else str(value)
+                t.add_row(str(key), shown)
+        log = d.get("log") if isinstance(d.get("log"), list) else []
+        if log:
+            t.add_row("", "")
+            t.add_row("log", "")
+            for e in log:
+                if isinstance(e, dict):
+                    t.add_row(str(plain_data(e.get("date", ""))), f"{e.get('kind', '')}: {e.get('text', '') or ''}")
+        for p in self.app.pipe.problems_of(lead):
+            t.add_row("problem", Text(str(p), style="red" if p.severity == "error" else "yellow"))
+        out.update(t)
+
+    @work(thread=True, exclusive=True, group="history")
+    def load_history(self) -> None:
+        from pipeline_tui.core.history import lead_history
+
+        try:
+            entries = lead_history(self.app.pipe, self.lead_id, limit=200)
+        except Exception as exc:  # noqa: BLE001 - show, never crash
+            self.app.call_from_thread(self.query_one("#diff", Static).update, f"history unavailable: {exc}")
+            return
+        self.app.call_from_thread(self._show_history, entries)
+
+    def _show_history(self, entries) -> None:  # noqa: ANN001
+        self.history = entries
+        ol = self.query_one("#commits", OptionList)
+        ol.clear_options()
+        for e in entries:
+            label = Text(f"{e.date[:10]} ", style="grey62")
+            label.append(f"{e.author[:12]:<12} ", style="cyan")
+            label.append(e.message.split(": ", 1)[-1][:60])
+            ol.add_option(Option(label, id=e.commit))
+        if entries:
+            ol.highlighted = 0
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id:
+            self.load_diff(event.option.id)
+
+    @work(thread=True, exclusive=True, group="diff")
+    def load_diff(self, commit: str) -> None:
+        from pipeline_tui.core.history import commit_diff
+
+        try:
+            diff = commit_diff(self.app.pipe, self.lead_id, commit)
+        except Exception as exc:  # noqa: BLE001
+            diff = f"diff unavailable: {exc}"
+        self.app.call_from_thread(self.query_one("#diff", Static).update,
+                                  Syntax(diff, "diff", theme="ansi_dark", word_wrap=True))

@@ -1,0 +1,200 @@
+"""The Pipeline screen: live query bar, the lead table (or a board by stage), and a status line."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Static
+
+from pipeline_tui.core.errors import BadInput
+from pipeline_tui.core.lead import Lead
+from pipeline_tui.core.query import SORT_KEYS, compile_query, sort_leads
+from pipeline_tui.ui.screens.actions import LeadActions
+from pipeline_tui.ui.widgets.lead_table import DUE_STYLES, LeadTable
+
+SORT_CYCLE = ["due", "name", "company", "stage", "grade", "value", "created", "source", "owner"]
+
+
+class MainScreen(LeadActions, Screen):
+    """Pipeline: every lead, filtered by the query bar."""
+
+    BINDINGS = [
+        Binding("slash", "focus_query", "Query", id="main.query", tooltip="Type query words: stage:new owner:alice overdue"),
+        Binding("escape", "leave_query", "Table", show=False, id="main.table"),
+        Binding("s", "cycle_sort", "Sort", id="main.sort", tooltip="Sort by the next column"),
+        Binding("S", "reverse_sort", "Reverse", show=False, id="main.reverse", tooltip="Reverse the sort"),
+        Binding("b", "toggle_board", "Board", id="main.board", tooltip="Table or board grouped by stage"),
+        Binding("q", "app.quit", "Quit", id="main.quit", tooltip="Quit"),
+        *LeadActions.LEAD_BINDINGS,
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sorted: list[Lead] = []
+        self.shown: list[Lead] = []
+        self.query_error: str | None = None
+        self.board = False
+        self._warnings = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder="/ query: stage:qualified source:referral owner:alice overdue due:<7d tag:q4 acme",
+                    id="query")
+        yield LeadTable(self.app.today, id="leads")
+        with Horizontal(id="board"):
+            pass
+        yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#board").display = False
+        self.query_one(LeadTable).focus()
+        self.update_status()
+        if self.app.loaded:
+            self.leads_changed(None)
+
+    # --- data ---
+    def leads_changed(self, changed: set[str] | None) -> None:
+        table = self.query_one(LeadTable)
+        pb = self.app.pipe.playbook
+        self.sorted = sort_leads([x for x in self.app.leads if not x.broken], table.sort_key, pb, table.sort_reverse)
+        self._count_health()
+        self.apply_query()
+
+    def _count_health(self) -> None:
+        from pipeline_tui.core.mix import compute_mix
+
+        pb = self.app.pipe.playbook
+        self._warnings = len(compute_mix(self.app.leads, pb, self.app.today).warnings)
+        self._problems = len(pb.problems) + sum(1 for x in self.app.leads if x.has_errors)
+
+    def apply_query(self) -> None:
+        text = self.query_one("#query", Input).value
+        try:
+            pred = compile_query(text, self.app.pipe.playbook, self.app.today)
+            self.query_error = None
+        except BadInput as exc:
+            self.query_error = exc.message
+            self.update_status()
+            return
+        self.shown = [x for x in self.sorted if pred(x)]
+        self.query_one(LeadTable).set_rows(self.shown)
+        if self.board:
+            self.render_board()
+        self.update_status()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "query":
+            self.apply_query()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "query":
+            self.query_one(LeadTable).focus()
+
+    def update_status(self) -> None:
+        status = self.query_one("#status", Static)
+        if not self.app.loaded:
+            status.update("Loading leads…")
+            return
+        total = sum(1 for x in self.app.leads if not x.broken)
+        today = self.app.today
+        overdue = sum(1 for x in self.shown if x.due_state(today) == "overdue")
+        due_today = sum(1 for x in self.shown if x.due_state(today) == "today")
+        no_next = sum(1 for x in self.shown if x.due_state(today) == "none")
+        table = self.query_one(LeadTable)
+        text = Text()
+        text.append(f" {len(self.shown):,} of {total:,} leads", style="bold")
+        text.append(f" · sorted by {table.sort_key}{' ▼' if table.sort_reverse else ''}")
+        text.append(" · ")
+        text.append(f"{overdue} overdue", style=DUE_STYLES["overdue"] if overdue else "")
+        text.append(" · ")
+        text.append(f"{due_today} due today", style=DUE_STYLES["today"] if due_today else "")
+        text.append(" · ")
+        text.append(f"{no_next} without next action", style=DUE_STYLES["none"] if no_next else "")
+        text.append(" · ")
+        text.append(f"{self._warnings} mix warning{'s' if self._warnings != 1 else ''} (m)",
+                    style="yellow" if self._warnings else "")
+        text.append(" · ")
+        problems = getattr(self, "_problems", 0)
+        text.append(f"{problems} problem{'s' if problems != 1 else ''} (p)", style="red" if problems else "")
+        if self.query_error:
+            text = Text(" " + self.query_error, style="bold red")
+        status.update(text)
+
+    # --- actions ---
+    def current_lead(self) -> Lead | None:
+        return self.query_one(LeadTable).current
+
+    def action_focus_query(self) -> None:
+        self.query_one("#query", Input).focus()
+
+    def action_leave_query(self) -> None:
+        self.query_one(LeadTable).focus()
+
+    def _resort(self) -> None:
+        table = self.query_one(LeadTable)
+        self.sorted = sort_leads(self.sorted, table.sort_key, self.app.pipe.playbook, table.sort_reverse)
+        self.apply_query()
+
+    def action_cycle_sort(self) -> None:
+        table = self.query_one(LeadTable)
+        i = SORT_CYCLE.index(table.sort_key) if table.sort_key in SORT_CYCLE else -1
+        table.sort_key = SORT_CYCLE[(i + 1) % len(SORT_CYCLE)]
+        table.sort_reverse = False
+        self._resort()
+
+    def sort_by(self, key: str) -> None:
+        assert key in SORT_KEYS
+        table = self.query_one(LeadTable)
+        table.sort_reverse = (not table.sort_reverse) if table.sort_key == key else False
+        table.sort_key = key
+        self._resort()
+
+    def action_reverse_sort(self) -> None:
+        table = self.query_one(LeadTable)
+        table.sort_reverse = not table.sort_reverse
+        self._resort()
+
+    def action_toggle_board(self) -> None:
+        self.board = not self.board
+        self.query_one(LeadTable).display = not self.board
+        self.query_one("#board").display = self.board
+        if self.board:
+            self.render_board()
+        else:
+            self.query_one(LeadTable).focus()
+
+    def render_board(self) -> None:
+        board = self.query_one("#board", Horizontal)
+        board.remove_children()
+        pb = self.app.pipe.playbook
+        today = self.app.today
+        columns = []
+        for stage in pb.stage_names:
+            leads = [x for x in self.shown if x.stage == stage]
+            text = Text()
+            value = sum(x.value or 0 for x in leads)
+            text.append(f"{stage}  {len(leads)}\n", style="bold")
+            text.append(f"{value:,.0f}\n\n", style="grey62")
+            for lead in leads[:150]:
+                state = lead.due_state(today)
+                text.append(f"{lead.grade} ", style="bold")
+                text.append(f"{lead.name[:22]}\n")
+                if lead.next_due or lead.is_open:
+                    due = lead.next_due.isoformat() if lead.next_due else "no next action"
+                    text.append(f"  {due}\n", style=DUE_STYLES.get(state, ""))
+            if len(leads) > 150:
+                text.append(f"\n+{len(leads) - 150} more", style="italic")
+            columns.append(VerticalScroll(Static(text), classes="board-column"))
+        board.mount(*columns)
+
+    def palette_commands(self):  # noqa: ANN201
+        yield SystemCommand("Focus query", "Type query words", self.action_focus_query)
+        yield SystemCommand("Board view", "Toggle the board grouped by stage", self.action_toggle_board)
+        for key in SORT_CYCLE:
+            yield SystemCommand(f"Sort by {key}", f"Sort the table by {key} (again: reverse)",
+                                lambda k=key: self.sort_by(k))
+        yield from self.lead_palette_commands()

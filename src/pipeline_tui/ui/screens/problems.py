@@ -1,0 +1,53 @@
+"""The Problems screen: files that fail `pipeline check`; `e` opens $EDITOR at the line, then reloads."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header
+
+from pipeline_tui.core.checks import check_pipeline
+
+
+class ProblemsScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="problems.back"),
+        Binding("e", "open_editor", "Edit file", id="problems.edit", tooltip="Open the file in $EDITOR at the line"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield DataTable(id="problems", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Problems"
+        table = self.query_one(DataTable)
+        table.add_columns("file", "line", "level", "problem")
+        self.leads_changed(None)
+        table.focus()
+
+    def leads_changed(self, changed: set[str] | None) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        self.problems = check_pipeline(self.app.pipe, self.app.leads)
+        for p in self.problems:
+            table.add_row(p.path, str(p.line), p.severity, p.message)
+        if not self.problems:
+            table.add_row("", "", "", "No problems: every file passes check.")
+
+    def action_open_editor(self) -> None:
+        table = self.query_one(DataTable)
+        if not self.problems or table.cursor_row >= len(self.problems):
+            return
+        p = self.problems[table.cursor_row]
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        path = self.app.pipe.root / p.path
+        with self.app.suspend():
+            subprocess.call([*shlex.split(editor), f"+{p.line}", str(path)])
+        self.app.load_leads()

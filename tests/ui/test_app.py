@@ -1,0 +1,157 @@
+"""The real TUI driven with Pilot on a real pipeline: what the screen shows and what lands in git."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline_tui.core.ops import add_lead, set_fields
+from pipeline_tui.ui.app import make_app
+from pipeline_tui.ui.screens.lead import LeadScreen
+from pipeline_tui.ui.widgets.lead_table import LeadTable
+from tests.conftest import TODAY, commit_count, git
+
+
+@pytest.fixture
+def two_leads(pipe):
+    a = add_lead(pipe, "Jane Doe", "referral", company="Acme", owner="alice", next_action="Call", due="2026-11-20",
+                 today=TODAY).lead_id
+    b = add_lead(pipe, "Bob Event", "event", company="Initech", owner="bob", today=TODAY).lead_id
+    return pipe, a, b
+
+
+def table_text(app) -> str:
+    table = app.screen.query_one(LeadTable)
+    return "\n".join(table.render_line(y).text for y in range(table.size.height))
+
+
+def shown(widget) -> str:
+    """The text a person sees in a Static (rich renderables rendered to plain text)."""
+    from rich.console import Console
+
+    content = widget.content
+    if isinstance(content, str):
+        return content
+    console = Console(width=200, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    console.print(content)
+    return console.export_text()
+
+
+async def loaded(pilot):
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_main_screen_lists_and_queries(two_leads):
+    pipe, a, b = two_leads
+    app = make_app(pipe.root, today=TODAY, watch=False)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await loaded(pilot)
+        text = table_text(app)
+        assert "Jane Doe" in text and "Bob Event" in text
+        status = shown(app.screen.query_one("#status"))
+        assert "2 of 2 leads" in status and "1 overdue" in status
+        await pilot.press("slash", *"owner:bob")
+        await pilot.pause()
+        text = table_text(app)
+        assert "Bob Event" in text and "Jane Doe" not in text
+        await pilot.press("ctrl+a", "ctrl+k", *"stage:bogus")
+        await pilot.pause()
+        assert "unknown value 'bogus'" in shown(app.screen.query_one("#status"))
+
+
+async def test_open_lead_shows_fields_and_history(two_leads):
+    pipe, a, _ = two_leads
+    set_fields(pipe, a, ["stage=qualified"], today=TODAY)
+    app = make_app(pipe.root, today=TODAY, watch=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("enter")  # first row: the overdue Jane
+        await loaded(pilot)
+        assert isinstance(app.screen, LeadScreen) and app.screen.lead_id == a
+        fields = shown(app.screen.query_one("#fields"))
+        assert "Jane Doe" in fields
+        assert len(app.screen.history) == 2
+        await pilot.press("escape")
+        assert not isinstance(app.screen, LeadScreen)
+
+
+async def test_log_a_call_in_two_keystrokes_commits(two_leads):
+    pipe, a, _ = two_leads
+    before = commit_count(pipe.root)
+    app = make_app(pipe.root, today=TODAY, watch=False)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("l", "c")
+        await loaded(pilot)
+    assert commit_count(pipe.root) == before + 1
+    assert git(pipe.root, "log", "-1", "--format=%s").strip() == f"{a}: logged call"
+    assert pipe.read(a).data["log"][0]["kind"] == "call"
+
+
+async def test_plan_next_action_through_the_form(two_leads):
+    pipe, a, b = two_leads
+    app = make_app(pipe.root, today=TODAY, watch=False)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await loaded(pilot)
+        app.screen.query_one(LeadTable).move_to(1)  # Bob, no next action
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"Send pricing", "tab", *"+3d")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await loaded(pilot)
+    nxt = pipe.read(b).data["next"]
+    assert nxt["action"] == "Send pricing" and nxt["due"].isoformat() == "2026-11-26"
+    assert "next.action (none) -> Send pricing" in git(pipe.root, "log", "-1", "--format=%s")
+
+
+async def test_bad_date_in_form_writes_nothing(two_leads):
+    pipe, a, b = two_leads
+    before = commit_count(pipe.root)
+    app = make_app(pipe.root, today=TODAY, watch=False)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await loaded(pilot)
+        await pilot.press("n", *"x", "tab", *"someday")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await loaded(pilot)
+        assert "bad date" in shown(app.screen.query_one("#err-f-next--due"))
+    assert commit_count(pipe.root) == before
+
+
+async def test_agenda_mix_problems_and_sync_screens(two_leads):
+    pipe, a, b = two_leads
+    (pipe.leads_dir / "broken.yaml").write_text("name: [oops\n")
+    app = make_app(pipe.root, today=TODAY, watch=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        text = table_text(app)
+        assert "Uncontacted requests (1)" in text and "Jane Doe" in text and "No next action (1)" in text
+        await pilot.press("escape", "m")
+        await pilot.pause()
+        assert "referrals" in shown(app.screen.query_one("#shares"))
+        await pilot.press("escape", "p")
+        await pilot.pause()
+        from textual.widgets import DataTable
+
+        table = app.screen.query_one(DataTable)
+        assert any("leads/broken.yaml" in str(table.get_row_at(i)[0]) for i in range(table.row_count))
+        await pilot.press("escape", "y")
+        await loaded(pilot)
+        assert "No remote" in shown(app.screen.query_one("#sync-status"))
+
+
+async def test_file_changed_on_disk_shows_up_without_restart(two_leads):
+    pipe, a, _ = two_leads
+    app = make_app(pipe.root, today=TODAY, watch=True, watch_interval=0.1)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await loaded(pilot)
+        path = pipe.lead_path(a)
+        path.write_text(path.read_text().replace("name: Jane Doe", "name: Janet Changed"))
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if "Janet Changed" in table_text(app):
+                break
+        assert "Janet Changed" in table_text(app)
