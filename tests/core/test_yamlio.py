@@ -70,3 +70,7 @@ def test_plain_stays_plain_where_safe():
     assert yamlio.scalar_text(dt.date(2026, 11, 25)) == "2026-11-25"
     assert yamlio.scalar_text(12000) == "12000"
     assert yamlio.scalar_text("NO") == "NO"  # YAML 1.2: a string, no quotes needed
+
+
+def test_the_fast_reader_really_uses_libyaml():
+    assert yamlio.HAS_LIBYAML and "CParser" in [c.__name__ for c in yamlio.FastLoader.__mro__]

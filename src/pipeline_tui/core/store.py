@@ -238,11 +238,46 @@ class Pipeline:
         assert raw is not None
         return lead, raw
 
-    def leads(self) -> list[Lead]:
-        """Every lead file, broken ones included (as Leads with `broken` set)."""
+    def leads(self, use_cache: bool = True) -> list[Lead]:
+        """Every lead file, broken ones included (as Leads with `broken` set).
+
+        Parsed data is cached by (name, mtime, size): a file changed by an editor or a pull has a new
+        stamp and is parsed again, so the cache is never the truth, only a copy.
+        """
+        from pipeline_tui.core.cache import LeadCache
+
+        cache = LeadCache.for_pipeline(self.root) if use_cache else None
         out = []
-        for lead_id in self.lead_ids():
-            out.append(self._lead_from_file(lead_id, self.leads_dir / f"{lead_id}.yaml")[0])
+        pb = self.playbook
+        try:
+            entries = list(os.scandir(self.leads_dir))
+        except FileNotFoundError:
+            return []
+        entries.sort(key=lambda e: e.name)
+        for entry in entries:
+            name = entry.name
+            if not name.endswith(".yaml") or name.startswith("."):
+                continue
+            lead_id = name[:-5]
+            path = self.leads_dir / name
+            if cache is not None and not entry.is_symlink():
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except FileNotFoundError:
+                    continue
+                stamp = (st.st_mtime_ns, st.st_size)
+                hit = cache.get(name, stamp)
+                if hit is not None:
+                    out.append(Lead(lead_id, f"{LEADS_DIR}/{name}", hit, pb))
+                    continue
+                lead, _ = self._lead_from_file(lead_id, path)
+                if not lead.broken and entry.is_file(follow_symlinks=False):
+                    cache.put(name, stamp, lead.data)
+                out.append(lead)
+            else:
+                out.append(self._lead_from_file(lead_id, path)[0])
+        if cache is not None:
+            cache.save()
         return out
 
     def problems_of(self, lead: Lead) -> list[Problem]:

@@ -109,8 +109,11 @@ _SafeConstructor12.add_constructor("tag:yaml.org,2002:int", _SafeConstructor12.c
 _SafeConstructor12.add_constructor("tag:yaml.org,2002:float", _SafeConstructor12.construct_yaml_float)
 _SafeConstructor12.add_constructor("tag:yaml.org,2002:bool", _SafeConstructor12.construct_yaml_bool)
 
-_CParser = getattr(yaml, "CParser", None)
-_ParserBase = _CParser if _CParser is not None else None
+try:  # libyaml's parser; `yaml.CParser` is not exported at the top level
+    from yaml.cyaml import CParser as _CParser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _CParser = None
+HAS_LIBYAML = _CParser is not None
 
 
 if _CParser is not None:
