@@ -133,8 +133,7 @@ class GitRepo:
     def commit(self, paths: list[Path], message: str, action: str, extra_trailers: dict[str, str] | None = None,
                new_paths: list[Path] | None = None) -> str:
         """Commit exactly `paths` (and stage `new_paths` first) with a readable message and our trailer."""
-        trailers = {TRAILER: action, **(extra_trailers or {})}
-        body = message + "\n\n" + "\n".join(f"{k}: {v}" for k, v in trailers.items())
+        body = _with_trailers(message, action, extra_trailers)
         rels = [self.rel(p) for p in paths]
         try:
             if new_paths:
@@ -142,6 +141,18 @@ class GitRepo:
             self.cmd.commit("-q", "--no-verify", "-m", body, "--", *rels)
         except self._git.GitCommandError as exc:
             raise RepoUnusable(f"git commit failed: {_git_error(exc)}") from None
+        return self.cmd.rev_parse("HEAD")
+
+    def revert(self, sha: str, message: str, action: str, extra_trailers: dict[str, str] | None = None) -> str:
+        """Revert one commit as a new commit of ours; on any failure, leave the tree as it was."""
+        body = _with_trailers(message, action, extra_trailers)
+        try:
+            self.cmd.revert("--no-commit", sha)
+            self.cmd.commit("-q", "--no-verify", "-m", body)
+        except self._git.GitCommandError as exc:
+            with contextlib.suppress(self._git.GitCommandError):
+                self.cmd.revert("--abort")
+            raise RepoUnusable(f"cannot undo {sha[:8]}: {_git_error(exc)}") from None
         return self.cmd.rev_parse("HEAD")
 
     def head(self) -> str | None:
@@ -183,6 +194,12 @@ class GitRepo:
                     trailers[k.strip()] = v.strip()
             commits.append((sha.strip(), subject, trailers))
         return commits
+
+
+def _with_trailers(message: str, action: str, extra: dict[str, str] | None) -> str:
+    """The commit message with our trailers, which `undo` reads back."""
+    trailers = {TRAILER: action, **(extra or {})}
+    return message + "\n\n" + "\n".join(f"{k}: {v}" for k, v in trailers.items())
 
 
 def _git_error(exc: Exception) -> str:

@@ -19,10 +19,10 @@ from pipeline_tui.core import yamlio
 from pipeline_tui.core.dates import DATE_HELP, parse_date_input, parse_datetime_input
 from pipeline_tui.core.edit import render_mapping
 from pipeline_tui.core.errors import BadInput, RepoUnusable, YamlProblem
-from pipeline_tui.core.gitrepo import IDENTITY_HELP, UNDOES, GitRepo
+from pipeline_tui.core.gitrepo import IDENTITY_HELP, TRAILER, UNDOES, GitRepo
 from pipeline_tui.core.lead import new_id
 from pipeline_tui.core.playbook import AUTHORITY, FIT, HORIZONS, INIT_TEXT, INTEREST, ORIGINS, PLAYBOOK_FILE
-from pipeline_tui.core.store import LEADS_DIR, Op, Pipeline, verified_edit
+from pipeline_tui.core.store import Op, Pipeline, atomic_write, verified_edit
 
 MERGE_DRIVER = "pipeline-lead"
 GITATTRIBUTES = f"# Lead files merge field by field (pipeline-tui's YAML merge driver).\nleads/*.yaml merge={MERGE_DRIVER}\n"
@@ -347,8 +347,6 @@ def update_lead(pipe: Pipeline, lead_id: str, planner, action: str, expect_bytes
         try:
             sha = repo.commit([path], message, action)
         except BaseException:
-            from pipeline_tui.core.store import atomic_write
-
             atomic_write(path, raw)
             repo.unstage(path)
             raise
@@ -394,43 +392,16 @@ def undo_last(pipe: Pipeline) -> Change:
         undone = {t[UNDOES] for _, _, t in commits if UNDOES in t}
         target = None
         for sha, subject, trailers in commits:
-            action = trailers.get("Pipeline-Action")
-            if action is None or sha in undone:
-                continue
-            if action in ("undo", "init"):
-                if action == "init":
-                    break
-                continue
-            target = (sha, subject)
-            break
+            action = trailers.get(TRAILER)
+            if action == "init":
+                break  # never undo the pipeline itself, nor look past it
+            if action not in (None, "undo") and sha not in undone:
+                target = (sha, subject)
+                break
         if target is None:
             raise BadInput("nothing to undo: no change made by pipeline-tui is left to revert")
         sha, subject = target
-        git = repo._git
-        try:
-            repo.cmd.revert("--no-commit", sha)
-        except git.GitCommandError as exc:
-            from pipeline_tui.core.gitrepo import _git_error
-
-            try:
-                repo.cmd.revert("--abort")
-            except git.GitCommandError:
-                pass
-            raise RepoUnusable(f"cannot undo {sha[:8]} ({subject}): {_git_error(exc)}") from None
-        try:
-            repo.cmd.commit("-q", "--no-verify", "-m",
-                            f"undo: {subject}\n\nPipeline-Action: undo\n{UNDOES}: {sha}")
-        except git.GitCommandError as exc:
-            from pipeline_tui.core.gitrepo import _git_error
-
-            try:
-                repo.cmd.revert("--abort")
-            except git.GitCommandError:
-                pass
-            raise RepoUnusable(f"cannot undo: {_git_error(exc)}") from None
+        repo.revert(sha, f"undo: {subject}", "undo", {UNDOES: sha})
     lead_id = subject.split(":", 1)[0]
     return Change(lead_id, f"undid {sha[:8]}: {subject}", repo.head())
 
-
-def lead_ids_in(paths: list[str]) -> list[str]:
-    return [Path(p).stem for p in paths if p.startswith(f"{LEADS_DIR}/") and p.endswith(".yaml")]
