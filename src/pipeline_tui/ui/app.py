@@ -58,7 +58,7 @@ class PipelineApp(App):
         self.watch_interval = watch_interval
         self._signature: dict[str, tuple[int, int]] = {}
         self._scan_seconds = 0.0
-        self.sub_title = str(self.pipe.root)
+        self.sub_title = self.pipe.root.name
 
     @property
     def today(self) -> dt.date:

@@ -1,0 +1,72 @@
+"""SVG snapshots of the main screens on the demo pipeline, with a fixed date (pytest-textual-snapshot).
+
+Update after an intended change with `make snapshot-update`, and look at the report before committing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline_tui.core.demo import build_demo
+from pipeline_tui.ui.app import make_app
+from tests.conftest import TODAY
+
+SIZE = (150, 42)
+
+
+@pytest.fixture(scope="module")
+def demo_root(tmp_path_factory):
+    return build_demo(tmp_path_factory.mktemp("snap") / "demo", today=TODAY).root
+
+
+def app_for(root):
+    return make_app(root, today=TODAY, watch=False)
+
+
+async def settle(pilot):
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_pipeline_screen(snap_compare, demo_root):
+    assert snap_compare(app_for(demo_root), terminal_size=SIZE, run_before=settle)
+
+
+def test_pipeline_screen_filtered(snap_compare, demo_root):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("slash", *"open owner:alice")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+
+    assert snap_compare(app_for(demo_root), terminal_size=SIZE, run_before=run_before)
+
+
+def test_agenda_screen(snap_compare, demo_root):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+
+    assert snap_compare(app_for(demo_root), terminal_size=SIZE, run_before=run_before)
+
+
+def test_mix_screen(snap_compare, demo_root):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+
+    assert snap_compare(app_for(demo_root), terminal_size=SIZE, run_before=run_before)
+
+
+def test_lead_screen(snap_compare, demo_root):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(app_for(demo_root), terminal_size=SIZE, run_before=run_before)
