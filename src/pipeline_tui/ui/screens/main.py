@@ -129,7 +129,10 @@ class MainScreen(LeadActions, Screen):
         return self.query_one(LeadTable).current
 
     def action_focus_query(self) -> None:
-        self.query_one("#query", Input).focus()
+        # Screen.set_focus moves focus now (Widget.focus() defers it), so keys queued behind the `/`
+        # by a fast typist are never taken as commands (`a` would open the Agenda).
+        self.set_focus(self.query_one("#query", Input))
+
 
     def action_leave_query(self) -> None:
         self.query_one(LeadTable).focus()
