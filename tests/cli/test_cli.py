@@ -97,7 +97,7 @@ def test_check_exit_codes_and_path_line_format(root, lead, run):
     (root / "leads" / "unreadable.yaml").write_text("name: [oops\n")
     r = run("-C", str(root), "list", "--json")
     assert r.code == 0 and sorted(x["id"] for x in json.loads(r.out)) == sorted([lead, "bad-lead"])
-    assert "2 lead file(s) have problems" in r.err
+    assert "1 lead file(s) cannot be read" in r.err
 
 
 def test_undo(root, lead, run):

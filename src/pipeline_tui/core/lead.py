@@ -76,7 +76,7 @@ class Lead:
     """One lead as the program sees it. Broken files are Leads too, with `broken` set."""
 
     __slots__ = (
-        "id", "path", "data", "issues", "broken", "name", "company", "email", "source", "group", "origin",
+        "id", "path", "data", "_issues", "_playbook", "broken", "name", "company", "email", "source", "group", "origin",
         "stage", "horizon", "owner", "value", "created", "next_action", "next_due", "tags", "grade",
         "sales_qualified", "closed", "won", "interest", "_text_cache",
     )
@@ -85,13 +85,14 @@ class Lead:
                  broken_line: int | None = None):
         self.id = lead_id
         self.path = path
-        self.issues: list[Issue] = []
+        self._issues: list[Issue] | None = None  # validated on first use: listing needs no validation
+        self._playbook = playbook
         self.broken = broken
         if broken is not None:
-            self.issues.append(((), broken, "error") if broken_line is None else ((broken_line,), broken, "error"))
+            self._issues = [((), broken, "error") if broken_line is None else ((broken_line,), broken, "error")]
             data = {}
         elif not isinstance(data, dict):
-            self.issues.append(((), "a lead file must be a mapping of fields (name: ..., source: ...)", "error"))
+            self._issues = [((), "a lead file must be a mapping of fields (name: ..., source: ...)", "error")]
             self.broken = "not a mapping"
             data = {}
         self.data: dict = data
@@ -132,8 +133,13 @@ class Lead:
         self.closed = playbook.is_closed(self.stage)
         self.won = playbook.is_won(self.stage)
         self._text_cache = None
-        if broken is None and not self.broken:
-            self.issues.extend(validate(lead_id, d, playbook))
+
+    @property
+    def issues(self) -> list[Issue]:
+        """Schema and playbook problems, computed once when first asked for."""
+        if self._issues is None:
+            self._issues = validate(self.id, self.data, self._playbook)
+        return self._issues
 
     @property
     def is_open(self) -> bool:

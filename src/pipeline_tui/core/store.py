@@ -259,7 +259,6 @@ class Pipeline:
             if not name.endswith(".yaml") or name.startswith("."):
                 continue
             lead_id = name[:-5]
-            path = self.leads_dir / name
             if cache is not None and not entry.is_symlink():
                 try:
                     st = entry.stat(follow_symlinks=False)
@@ -270,12 +269,12 @@ class Pipeline:
                 if hit is not None:
                     out.append(Lead(lead_id, f"{LEADS_DIR}/{name}", hit, pb))
                     continue
-                lead, _ = self._lead_from_file(lead_id, path)
+                lead, _ = self._lead_from_file(lead_id, self.leads_dir / name)
                 if not lead.broken and entry.is_file(follow_symlinks=False):
                     cache.put(name, stamp, lead.data)
                 out.append(lead)
             else:
-                out.append(self._lead_from_file(lead_id, path)[0])
+                out.append(self._lead_from_file(lead_id, self.leads_dir / name)[0])
         if cache is not None:
             cache.save()
         return out

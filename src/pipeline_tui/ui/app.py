@@ -22,9 +22,11 @@ from pipeline_tui.core.store import Pipeline
 
 
 class LeadsLoaded(Message):
-    def __init__(self, leads: list[Lead], changed: set[str] | None = None) -> None:
+    def __init__(self, leads: list[Lead], changed: set[str] | None = None,
+                 health: tuple[int, int] | None = None) -> None:
         self.leads = leads
         self.changed = changed
+        self.health = health  # (mix warnings, files with problems), computed off the UI thread
         super().__init__()
 
 
@@ -58,6 +60,7 @@ class PipelineApp(App):
         self.watch_interval = watch_interval
         self._signature: dict[str, tuple[int, int]] = {}
         self._scan_seconds = 0.0
+        self.health: tuple[int, int] = (0, 0)
         self.sub_title = self.pipe.root.name
 
     @property
@@ -96,6 +99,15 @@ class PipelineApp(App):
         leads = self.pipe.leads()
         self._signature = sig
         self.post_message(LeadsLoaded(leads))
+        self.post_message(LeadsLoaded(leads, set(), self._health(leads)))
+
+    def _health(self, leads: list[Lead]) -> tuple[int, int]:
+        """Mix warnings and files with problems (validates every lead: run it in a worker)."""
+        from pipeline_tui.core.mix import compute_mix
+
+        pb = self.pipe.playbook
+        warnings = len(compute_mix(leads, pb, self.today).warnings)
+        return warnings, len(pb.problems) + sum(1 for x in leads if x.has_errors)
 
     def check_disk(self) -> None:
         if self.loaded and not any(w.group in ("load", "write", "watch") and w.is_running for w in self.workers):
@@ -129,9 +141,18 @@ class PipelineApp(App):
             except PipelineError:
                 by_id.pop(lead_id, None)
         self._signature = sig
-        self.post_message(LeadsLoaded(sorted(by_id.values(), key=lambda x: x.id), changed | removed))
+        leads = sorted(by_id.values(), key=lambda x: x.id)
+        self.post_message(LeadsLoaded(leads, changed | removed, self._health(leads)))
 
     def on_leads_loaded(self, message: LeadsLoaded) -> None:
+        if message.health is not None:
+            self.health = message.health
+        if message.changed == set() and message.leads is self.leads:
+            for screen in self.screen_stack:  # only the health figures are new
+                update = getattr(screen, "update_status", None)
+                if update is not None:
+                    update()
+            return
         self.leads = message.leads
         first = not self.loaded
         self.loaded = True
@@ -184,7 +205,12 @@ class PipelineApp(App):
             self._signature.pop(change.lead_id, None)
         self.notify(f"{change.lead_id}: {change.summary}", title="Saved and committed", timeout=4)
         self.post_message(LeadsLoaded(others, {change.lead_id}))
+        self._health_worker(others)
         self.post_message(LeadSaved(change))
+
+    @work(thread=True, exclusive=True, group="health")
+    def _health_worker(self, leads: list[Lead]) -> None:
+        self.post_message(LeadsLoaded(leads, set(), self._health(leads)))
 
     def lead_by_id(self, lead_id: str) -> Lead | None:
         return next((x for x in self.leads if x.id == lead_id), None)

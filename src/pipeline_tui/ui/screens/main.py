@@ -37,7 +37,6 @@ class MainScreen(LeadActions, Screen):
         self.shown: list[Lead] = []
         self.query_error: str | None = None
         self.board = False
-        self._warnings = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -61,15 +60,7 @@ class MainScreen(LeadActions, Screen):
         table = self.query_one(LeadTable)
         pb = self.app.pipe.playbook
         self.sorted = sort_leads([x for x in self.app.leads if not x.broken], table.sort_key, pb, table.sort_reverse)
-        self._count_health()
         self.apply_query()
-
-    def _count_health(self) -> None:
-        from pipeline_tui.core.mix import compute_mix
-
-        pb = self.app.pipe.playbook
-        self._warnings = len(compute_mix(self.app.leads, pb, self.app.today).warnings)
-        self._problems = len(pb.problems) + sum(1 for x in self.app.leads if x.has_errors)
 
     def apply_query(self) -> None:
         text = self.query_one("#query", Input).value
@@ -115,10 +106,9 @@ class MainScreen(LeadActions, Screen):
         text.append(" · ")
         text.append(f"{no_next} without next action", style=DUE_STYLES["none"] if no_next else "")
         text.append(" · ")
-        text.append(f"{self._warnings} mix warning{'s' if self._warnings != 1 else ''} (m)",
-                    style="yellow" if self._warnings else "")
+        warnings, problems = self.app.health
+        text.append(f"{warnings} mix warning{'s' if warnings != 1 else ''} (m)", style="yellow" if warnings else "")
         text.append(" · ")
-        problems = getattr(self, "_problems", 0)
         text.append(f"{problems} problem{'s' if problems != 1 else ''} (p)", style="red" if problems else "")
         if self.query_error:
             text = Text(" " + self.query_error, style="bold red")
