@@ -157,8 +157,11 @@ class MainScreen(LeadActions, Screen):
         self.query_one("#board").display = self.board
         if self.board:
             self.render_board()
+            columns = self.query(".board-column")
+            if columns:  # keep focus out of the query bar, so keys stay commands
+                self.set_focus(columns.first())
         else:
-            self.query_one(LeadTable).focus()
+            self.set_focus(self.query_one(LeadTable))
 
     def render_board(self) -> None:
         board = self.query_one("#board", Horizontal)

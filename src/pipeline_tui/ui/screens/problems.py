@@ -48,6 +48,16 @@ class ProblemsScreen(Screen):
         p = self.problems[table.cursor_row]
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
         path = self.app.pipe.root / p.path
-        with self.app.suspend():
-            subprocess.call([*shlex.split(editor), f"+{p.line}", str(path)])
+        from textual.app import SuspendNotSupported
+
+        try:
+            with self.app.suspend():
+                subprocess.call([*shlex.split(editor), f"+{p.line}", str(path)])
+        except SuspendNotSupported:  # a browser (textual serve) or a headless driver
+            self.app.notify(f"Cannot open an editor here: edit {p.path} at line {p.line}, then press r",
+                            severity="warning", timeout=8)
+            return
+        except OSError as exc:
+            self.app.notify(f"Cannot run $EDITOR ({editor}): {exc.strerror}", severity="error", timeout=8)
+            return
         self.app.load_leads()
