@@ -235,15 +235,15 @@ def print_table(leads, today: dt.date) -> None:  # noqa: ANN001
 @click.pass_obj
 def list_cmd(obj: Ctx, query: tuple[str, ...], as_json: bool, sort_key: str, reverse: bool) -> None:
     """Leads matching QUERY (words AND-ed: stage:qualified source:referral overdue due:<7d acme ...)."""
-    from pipeline_tui.core.query import compile_query, sort_leads
+    from pipeline_tui.core.query import compile_predicates, narrow, sort_leads
 
     pipe = obj.pipeline()
     today = _today()
     words = [w for q in query for w in (q.split() if " " in q and ":" in q else [q])]
-    pred = compile_query(words, pipe.playbook, today)
+    preds = compile_predicates(words, pipe.playbook, today)
     leads = pipe.leads()
     broken = [lead for lead in leads if lead.broken]
-    shown = sort_leads([lead for lead in leads if not lead.broken and pred(lead)], sort_key, pipe.playbook, reverse)
+    shown = sort_leads(narrow((lead for lead in leads if not lead.broken), preds), sort_key, pipe.playbook, reverse)
     if as_json:
         _emit_json([lead.summary() for lead in shown])
     else:

@@ -136,11 +136,16 @@ def _compile(word: str, pb: Playbook, today: dt.date, shown: str) -> Predicate: 
     return text_match
 
 
-def compile_query(words: Iterable[str] | str, playbook: Playbook, today: dt.date) -> Predicate:
-    """One predicate for all words (AND). Raises BadInput naming the bad word."""
+def compile_predicates(words: Iterable[str] | str, playbook: Playbook, today: dt.date) -> list[Predicate]:
+    """One predicate per word. Raises BadInput naming the bad word."""
     if isinstance(words, str):
         words = split_words(words)
-    preds = [compile_word(w, playbook, today) for w in words if w]
+    return [compile_word(w, playbook, today) for w in words if w]
+
+
+def compile_query(words: Iterable[str] | str, playbook: Playbook, today: dt.date) -> Predicate:
+    """One predicate for all words (AND)."""
+    preds = compile_predicates(words, playbook, today)
     if not preds:
         return lambda lead: True
     if len(preds) == 1:
@@ -148,9 +153,16 @@ def compile_query(words: Iterable[str] | str, playbook: Playbook, today: dt.date
     return lambda lead: all(p(lead) for p in preds)
 
 
+def narrow(leads: Iterable[Lead], preds: list[Predicate]) -> list[Lead]:
+    """Apply the words one after another, each to the survivors of the last (keeps the order)."""
+    rows = list(leads)
+    for pred in preds:
+        rows = [lead for lead in rows if pred(lead)]
+    return rows
+
+
 def filter_leads(leads: Iterable[Lead], words: Iterable[str] | str, playbook: Playbook, today: dt.date) -> list[Lead]:
-    pred = compile_query(words, playbook, today)
-    return [lead for lead in leads if not lead.broken and pred(lead)]
+    return narrow((lead for lead in leads if not lead.broken), compile_predicates(words, playbook, today))
 
 
 SORT_KEYS = ("due", "name", "company", "source", "stage", "grade", "owner", "value", "created", "horizon", "id")

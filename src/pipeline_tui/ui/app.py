@@ -99,6 +99,8 @@ class PipelineApp(App):
         leads = self.pipe.leads()
         self._signature = sig
         self.post_message(LeadsLoaded(leads))
+        for lead in leads:  # warm the text that bare query words search, off the UI thread
+            lead.search_text()
         self.post_message(LeadsLoaded(leads, set(), self._health(leads)))
 
     def _health(self, leads: list[Lead]) -> tuple[int, int]:

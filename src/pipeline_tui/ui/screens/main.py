@@ -11,7 +11,7 @@ from textual.widgets import Footer, Header, Input, Static
 
 from pipeline_tui.core.errors import BadInput
 from pipeline_tui.core.lead import Lead
-from pipeline_tui.core.query import SORT_KEYS, compile_query, sort_leads
+from pipeline_tui.core.query import SORT_KEYS, compile_predicates, narrow, sort_leads
 from pipeline_tui.ui.screens.actions import LeadActions
 from pipeline_tui.ui.widgets.lead_table import DUE_STYLES, LeadTable
 
@@ -65,13 +65,13 @@ class MainScreen(LeadActions, Screen):
     def apply_query(self) -> None:
         text = self.query_one("#query", Input).value
         try:
-            pred = compile_query(text, self.app.pipe.playbook, self.app.today)
+            preds = compile_predicates(text, self.app.pipe.playbook, self.app.today)
             self.query_error = None
         except BadInput as exc:
             self.query_error = exc.message
             self.update_status()
             return
-        self.shown = [x for x in self.sorted if pred(x)]
+        self.shown = narrow(self.sorted, preds)
         self.query_one(LeadTable).set_rows(self.shown)
         if self.board:
             self.render_board()
