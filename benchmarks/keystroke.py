@@ -6,10 +6,10 @@
 from __future__ import annotations
 
 import asyncio
+import resource
 import statistics
 import sys
 import time
-import resource
 
 from pipeline_tui.ui.app import make_app
 from pipeline_tui.ui.widgets.lead_table import LeadTable
