@@ -15,21 +15,12 @@ from tests.conftest import TODAY, git
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    import os
-
     home = tmp_path_factory.mktemp("demohome")
     (home / ".gitconfig").write_text("")
-    old = {k: os.environ.get(k) for k in ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM")}
-    os.environ["GIT_CONFIG_GLOBAL"] = str(home / ".gitconfig")  # a fresh machine: no identity
-    os.environ["GIT_CONFIG_NOSYSTEM"] = "1"
-    try:
+    with pytest.MonkeyPatch.context() as mp:  # a fresh machine: git knows no identity
+        mp.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
         yield build_demo(tmp_path_factory.mktemp("demo") / "demo", today=TODAY)
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def test_demo_has_every_kind_of_lead(demo):

@@ -35,38 +35,27 @@ def test_pipeline_screen(snap_compare, demo_root):
 
 
 def test_pipeline_screen_filtered(snap_compare, demo_root):
+    assert snap_compare(app_for(demo_root), terminal_size=SIZE, run_before=after("slash", *"open owner:alice", "enter"))
+
+
+def after(*keys: str):
+    """A run_before that waits for loading, presses keys, and waits for the workers they start."""
+
     async def run_before(pilot):
         await settle(pilot)
-        await pilot.press("slash", *"open owner:alice")
-        await pilot.pause()
-        await pilot.press("enter")
-        await pilot.pause()
+        await pilot.press(*keys)
+        await settle(pilot)
 
-    assert snap_compare(app_for(demo_root), terminal_size=SIZE, run_before=run_before)
+    return run_before
 
 
 def test_agenda_screen(snap_compare, demo_root):
-    async def run_before(pilot):
-        await settle(pilot)
-        await pilot.press("a")
-        await settle(pilot)
-
-    assert snap_compare(app_for(demo_root), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app_for(demo_root), terminal_size=SIZE, run_before=after("a"))
 
 
 def test_mix_screen(snap_compare, demo_root):
-    async def run_before(pilot):
-        await settle(pilot)
-        await pilot.press("m")
-        await settle(pilot)
-
-    assert snap_compare(app_for(demo_root), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app_for(demo_root), terminal_size=SIZE, run_before=after("m"))
 
 
 def test_lead_screen(snap_compare, demo_root):
-    async def run_before(pilot):
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-
-    assert snap_compare(app_for(demo_root), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app_for(demo_root), terminal_size=SIZE, run_before=after("enter"))
