@@ -83,6 +83,9 @@ async def test_log_a_call_in_two_keystrokes_commits(two_leads):
         await loaded(pilot)
         await pilot.press("l", "c")
         await loaded(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("logged call" in m for m in messages)
+        assert not any("changed on disk" in m for m in messages)  # our own save is not news from outside
     assert commit_count(pipe.root) == before + 1
     assert git(pipe.root, "log", "-1", "--format=%s").strip() == f"{a}: logged call"
     assert pipe.read(a).data["log"][0]["kind"] == "call"
@@ -155,6 +158,7 @@ async def test_file_changed_on_disk_shows_up_without_restart(two_leads):
             if "Janet Changed" in table_text(app):
                 break
         assert "Janet Changed" in table_text(app)
+        assert any("changed on disk" in n.message for n in app._notifications)
 
 
 async def test_keys_typed_in_one_burst_after_slash_are_not_commands(two_leads):

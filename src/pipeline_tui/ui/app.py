@@ -23,9 +23,10 @@ from pipeline_tui.core.store import Pipeline
 
 class LeadsLoaded(Message):
     def __init__(self, leads: list[Lead], changed: set[str] | None = None,
-                 health: tuple[int, int] | None = None) -> None:
+                 health: tuple[int, int] | None = None, external: bool = False) -> None:
         self.leads = leads
         self.changed = changed
+        self.external = external  # changed behind the app's back (an editor, a pull), not by a save here
         self.health = health  # (mix warnings, files with problems), computed off the UI thread
         super().__init__()
 
@@ -144,7 +145,7 @@ class PipelineApp(App):
                 by_id.pop(lead_id, None)
         self._signature = sig
         leads = sorted(by_id.values(), key=lambda x: x.id)
-        self.post_message(LeadsLoaded(leads, changed | removed, self._health(leads)))
+        self.post_message(LeadsLoaded(leads, changed | removed, self._health(leads), external=True))
 
     def on_leads_loaded(self, message: LeadsLoaded) -> None:
         if message.health is not None:
@@ -156,13 +157,12 @@ class PipelineApp(App):
                     update()
             return
         self.leads = message.leads
-        first = not self.loaded
         self.loaded = True
         for screen in self.screen_stack:
             refresh = getattr(screen, "leads_changed", None)
             if refresh is not None:
                 refresh(message.changed)
-        if not first and message.changed:
+        if message.external and message.changed:
             self.notify(f"{len(message.changed)} lead file(s) changed on disk; reloaded", timeout=3)
 
     # --- writing ---
