@@ -366,6 +366,54 @@ def check(obj: Ctx, as_json: bool) -> None:
         sys.exit(1)
 
 
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def agenda(obj: Ctx, as_json: bool) -> None:
+    """Today's work: uncontacted requests, overdue, due today, this week, open leads with no next action."""
+    from pipeline_tui.core.agenda import age_days, build_agenda
+
+    pipe = obj.pipeline()
+    today = _today()
+    sections = build_agenda(pipe.leads(), pipe.playbook, today)
+    if as_json:
+        _emit_json({"sections": [
+            {"name": s.name, "leads": [{**lead.summary(), "age_days": age_days(lead, today)} for lead in s.leads]}
+            for s in sections
+        ]})
+        return
+    for s in sections:
+        click.echo(click.style(f"{s.name} ({len(s.leads)})", bold=True))
+        if s.leads:
+            print_table(s.leads, today)
+        click.echo()
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def mix(obj: Ctx, as_json: bool) -> None:
+    """The source mix of open leads by group, origin and owner, and its warnings."""
+    from pipeline_tui.core.mix import compute_mix
+
+    pipe = obj.pipeline()
+    result = compute_mix(pipe.leads(), pipe.playbook, _today())
+    if as_json:
+        _emit_json(result.as_json())
+        return
+    for title, table in (("group", result.groups), ("origin", result.origins), ("owner", result.owners)):
+        click.echo(click.style(f"open leads by {title}", bold=True))
+        for name, share in table.items():
+            bar = "#" * round(share["share"] * 30)
+            click.echo(f"  {name:<16} {share['open']:>6}  {share['share']:>5.0%}  {bar}")
+    click.echo(click.style("warnings", bold=True))
+    if not result.warnings:
+        click.echo("  none: the pipeline draws on its groups in a healthy balance")
+    for w in result.warnings:
+        click.echo(click.style(f"  {w.code}: {w.message}", fg="yellow"))
+        click.echo(f"    {w.advice}")
+
+
 @cli.command("merge-driver", hidden=True)
 @click.argument("base")
 @click.argument("ours")

@@ -144,3 +144,19 @@ def test_no_command_without_a_terminal_says_so(root, run):
 def test_python_dash_m_and_version(run):
     r = run("--version")
     assert r.code == 0 and "pipeline" in r.out
+
+
+def test_agenda_and_mix_json_shapes(root, lead, run):
+    """Shapes of SPEC section 4 (the figures themselves are checked against independent counts in issue 4)."""
+    run("-C", str(root), "add", "Bob Event", "--source", "event")
+    data = json.loads(run("-C", str(root), "agenda", "--json").out)
+    names = [s["name"] for s in data["sections"]]
+    assert names == ["Uncontacted requests", "Overdue", "Due today", "This week", "No next action"]
+    by_name = {s["name"]: [x["name"] for x in s["leads"]] for s in data["sections"]}
+    assert by_name["Uncontacted requests"] == ["Jane Doe"]  # a referral nobody has answered yet
+    assert by_name["No next action"] == ["Bob Event"]
+    m = json.loads(run("-C", str(root), "mix", "--json").out)
+    assert m["groups"]["referrals"] == {"open": 1, "share": 0.5, "new_90d": 1}
+    assert m["origins"]["seller"]["open"] == 1
+    assert all({"code", "message"} <= set(w) for w in m["warnings"])
+    assert run("-C", str(root), "mix").code == 0 and "open leads by group" in run("-C", str(root), "mix").out
