@@ -143,16 +143,6 @@ def compile_predicates(words: Iterable[str] | str, playbook: Playbook, today: dt
     return [compile_word(w, playbook, today) for w in words if w]
 
 
-def compile_query(words: Iterable[str] | str, playbook: Playbook, today: dt.date) -> Predicate:
-    """One predicate for all words (AND)."""
-    preds = compile_predicates(words, playbook, today)
-    if not preds:
-        return lambda lead: True
-    if len(preds) == 1:
-        return preds[0]
-    return lambda lead: all(p(lead) for p in preds)
-
-
 def narrow(leads: Iterable[Lead], preds: list[Predicate]) -> list[Lead]:
     """Apply the words one after another, each to the survivors of the last (keeps the order)."""
     rows = list(leads)

@@ -238,43 +238,49 @@ class Pipeline:
         assert raw is not None
         return lead, raw
 
-    def leads(self, use_cache: bool = True) -> list[Lead]:
+    def scan(self) -> dict[str, tuple[int, int] | None]:
+        """Lead id -> (mtime_ns, size) of every lead file, in id order; None for a symbolic link.
+
+        The stamps are what the cache is keyed by and what the UI compares to notice changed files.
+        """
+        stamps: dict[str, tuple[int, int] | None] = {}
+        try:
+            entries = list(os.scandir(self.leads_dir))
+        except FileNotFoundError:
+            return stamps
+        for entry in sorted(entries, key=lambda e: e.name):
+            name = entry.name
+            if not name.endswith(".yaml") or name.startswith("."):
+                continue
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+            stamps[name[:-5]] = None if entry.is_symlink() else (st.st_mtime_ns, st.st_size)
+        return stamps
+
+    def leads(self, use_cache: bool = True, stamps: dict[str, tuple[int, int] | None] | None = None) -> list[Lead]:
         """Every lead file, broken ones included (as Leads with `broken` set).
 
         Parsed data is cached by (name, mtime, size): a file changed by an editor or a pull has a new
-        stamp and is parsed again, so the cache is never the truth, only a copy.
+        stamp and is parsed again, so the cache is never the truth, only a copy. `stamps` is a `scan()`
+        the caller already made.
         """
         from pipeline_tui.core.cache import LeadCache
 
         cache = LeadCache.for_pipeline(self.root) if use_cache else None
-        out = []
         pb = self.playbook
-        try:
-            entries = list(os.scandir(self.leads_dir))
-        except FileNotFoundError:
-            return []
-        entries.sort(key=lambda e: e.name)
-        for entry in entries:
-            name = entry.name
-            if not name.endswith(".yaml") or name.startswith("."):
+        out = []
+        for lead_id, stamp in (self.scan() if stamps is None else stamps).items():
+            name = f"{lead_id}.yaml"
+            hit = cache.get(name, stamp) if cache is not None and stamp is not None else None
+            if hit is not None:
+                out.append(Lead(lead_id, f"{LEADS_DIR}/{name}", hit, pb))
                 continue
-            lead_id = name[:-5]
-            if cache is not None and not entry.is_symlink():
-                try:
-                    st = entry.stat(follow_symlinks=False)
-                except FileNotFoundError:
-                    continue
-                stamp = (st.st_mtime_ns, st.st_size)
-                hit = cache.get(name, stamp)
-                if hit is not None:
-                    out.append(Lead(lead_id, f"{LEADS_DIR}/{name}", hit, pb))
-                    continue
-                lead, _ = self._lead_from_file(lead_id, self.leads_dir / name)
-                if not lead.broken and entry.is_file(follow_symlinks=False):
-                    cache.put(name, stamp, lead.data)
-                out.append(lead)
-            else:
-                out.append(self._lead_from_file(lead_id, self.leads_dir / name)[0])
+            lead, raw = self._lead_from_file(lead_id, self.leads_dir / name)
+            if cache is not None and stamp is not None and raw is not None and not lead.broken:
+                cache.put(name, stamp, lead.data)
+            out.append(lead)
         if cache is not None:
             cache.save()
         return out

@@ -5,7 +5,6 @@ and noticing files changed behind its back (an editor, a `git pull`) without a r
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -59,7 +58,7 @@ class PipelineApp(App):
         self.loaded = False
         self.watch_enabled = watch
         self.watch_interval = watch_interval
-        self._signature: dict[str, tuple[int, int]] = {}
+        self._signature: dict[str, tuple[int, int] | None] = {}
         self._scan_seconds = 0.0
         self.health: tuple[int, int] = (0, 0)
         self.sub_title = self.pipe.root.name
@@ -77,27 +76,11 @@ class PipelineApp(App):
             self.set_interval(self.watch_interval, self.check_disk, name="watch")
 
     # --- loading ---
-    def _scan(self) -> dict[str, tuple[int, int]]:
-        sig = {}
-        try:
-            entries = os.scandir(self.pipe.leads_dir)
-        except FileNotFoundError:
-            return sig
-        with entries:
-            for e in entries:
-                if e.name.endswith(".yaml") and not e.name.startswith("."):
-                    try:
-                        st = e.stat(follow_symlinks=False)
-                    except FileNotFoundError:
-                        continue
-                    sig[e.name[:-5]] = (st.st_mtime_ns, st.st_size)
-        return sig
-
     @work(thread=True, exclusive=True, group="load")
     def load_leads(self) -> None:
         self.pipe.reload_playbook()
-        sig = self._scan()
-        leads = self.pipe.leads()
+        sig = self.pipe.scan()
+        leads = self.pipe.leads(stamps=sig)
         self._signature = sig
         self.post_message(LeadsLoaded(leads))
         for lead in leads:  # warm the text that bare query words search, off the UI thread
@@ -129,7 +112,7 @@ class PipelineApp(App):
             self.call_from_thread(self.load_leads)
             return
         self._pb_mtime = pb_mtime
-        sig = self._scan()
+        sig = self.pipe.scan()
         changed = {k for k, v in sig.items() if self._signature.get(k) != v}
         removed = set(self._signature) - set(sig)
         self._scan_seconds = time.monotonic() - start
