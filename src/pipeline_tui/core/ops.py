@@ -20,7 +20,7 @@ from pipeline_tui.core.dates import DATE_HELP, parse_date_input, parse_datetime_
 from pipeline_tui.core.edit import render_mapping
 from pipeline_tui.core.errors import BadInput, RepoUnusable, YamlProblem
 from pipeline_tui.core.gitrepo import IDENTITY_HELP, TRAILER, UNDOES, GitRepo
-from pipeline_tui.core.lead import new_id
+from pipeline_tui.core.lead import EMAIL_RE, new_id
 from pipeline_tui.core.playbook import AUTHORITY, FIT, HORIZONS, INIT_TEXT, INTEREST, ORIGINS, PLAYBOOK_FILE
 from pipeline_tui.core.store import Op, Pipeline, atomic_write, verified_edit
 
@@ -135,20 +135,15 @@ def add_lead(pipe: Pipeline, name: str, source: str, *, company: str | None = No
     data: dict[str, Any] = {"name": name}
     if company:
         data["company"] = company.strip()
-    if email:
-        if not re.match(r"^[^@\s]+@[^@\s]+$", email):
-            raise BadInput(f"email {email!r} does not look like an address")
-        data["email"] = email.strip()
-    if owner:
-        if pb.team and owner not in pb.team:
-            raise BadInput(f"owner {owner!r} is not in the playbook's team: {', '.join(pb.team)}")
-        data["owner"] = owner
+    # the same per-field rules as `set`, so a lead can be added exactly as it could be edited
+    for key, raw in (("email", email), ("owner", owner)):
+        if raw:
+            data[key] = typed_value(pipe, (key,), raw, today)
     data["source"] = source
-    data["stage"] = _check_choice(stage, pb.stage_names, "stage") if stage else pb.first_stage
-    if horizon:
-        data["horizon"] = _check_choice(horizon, HORIZONS, "horizon")
-    if value not in (None, ""):
-        data["value"] = _number(str(value), "value")
+    data["stage"] = typed_value(pipe, ("stage",), stage, today) if stage else pb.first_stage
+    for key, raw in (("horizon", horizon), ("value", value)):
+        if raw not in (None, ""):
+            data[key] = typed_value(pipe, (key,), str(raw), today)
     data["created"] = today
     if pb.is_closed(data["stage"]):
         data["closed"] = today
@@ -233,7 +228,7 @@ def typed_value(pipe: Pipeline, path: tuple[str, ...], raw: str, today: dt.date)
         return _check_choice(raw, FIT, "fit")
     if key == "owner" and pb.team and raw not in pb.team:
         raise BadInput(f"owner {raw!r} is not in the playbook's team: {', '.join(pb.team)}")
-    if key == "email" and not re.match(r"^[^@\s]+@[^@\s]+$", raw):
+    if key == "email" and not EMAIL_RE.match(raw):
         raise BadInput(f"email {raw!r} does not look like an address")
     if key == "value":
         return _number(raw, "value")
