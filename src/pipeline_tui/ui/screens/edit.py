@@ -12,7 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from pipeline_tui.core.dates import DATE_HELP, as_date, parse_date_input
+from pipeline_tui.core.dates import parse_date_input
 from pipeline_tui.core.errors import BadInput, PipelineError
 from pipeline_tui.core.playbook import AUTHORITY, FIT, HORIZONS, INTEREST, ORIGINS
 
@@ -99,7 +99,7 @@ class EditScreen(ModalScreen[None]):
             self.dismiss()
 
     def assignments(self) -> list[str]:
-        """KEY=VALUE for every field the person changed; raises BadInput naming the field."""
+        """KEY=VALUE for every field the person changed (checked by `plan_set`, as `pipeline set` is)."""
         out = []
         d = self.data
         q = d.get("qualification") if isinstance(d.get("qualification"), dict) else {}
@@ -122,15 +122,7 @@ class EditScreen(ModalScreen[None]):
         for key, old in texts.items():
             value = self.query_one("#" + fid(key), Input).value.strip()
             old_text = "" if old is None else str(old)
-            if key == "next.due" and value:
-                try:
-                    parsed = parse_date_input(value, self.app.today)
-                except BadInput:
-                    raise BadInput(f"next.due: bad date {value!r}; {DATE_HELP}") from None
-                if parsed == as_date(old):
-                    continue
-                value = parsed.isoformat()
-            if value != old_text:
+            if value != old_text:  # `set` parses dates (+3d, mon) and skips values that did not change
                 out.append(f"{key}={value}")
         return out
 
