@@ -179,6 +179,21 @@ def note_cmd(obj: Ctx, lead_id: str, text: str, kind: str) -> None:
     click.echo(f"{lead_id}: {change.summary}")
 
 
+@cli.command("done")
+@click.argument("lead_id", metavar="ID")
+@click.argument("text", required=False, default="")
+@click.option("--kind", "-k", default="note", show_default=True, help="What it was: call, email, meeting, note.")
+@click.option("--next", "next_action", metavar="TEXT", help="The next action (default: the playbook's cadence).")
+@click.option("--due", metavar="DATE", help="When (default: the cadence's interval from today).")
+@click.pass_obj
+def done_cmd(obj: Ctx, lead_id: str, text: str, kind: str, next_action: str | None, due: str | None) -> None:
+    """Mark the next action done and plan the next one (the horizon's cadence proposes it)."""
+    from pipeline_tui.core.ops import complete_next
+
+    change = complete_next(obj.pipeline(), lead_id, text, kind, next_action, due, today=_today())
+    click.echo(f"{lead_id}: {change.summary}")
+
+
 @cli.command()
 @click.pass_obj
 def undo(obj: Ctx) -> None:
@@ -226,7 +241,7 @@ def print_table(leads, today: dt.date) -> None:  # noqa: ANN001
         click.echo("  ".join(parts).rstrip())
 
 
-@cli.command("list")
+@cli.command("list", context_settings={"ignore_unknown_options": True})
 @click.argument("query", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="A JSON array of lead objects.")
 @click.option("--sort", "sort_key", default="due", show_default=True,
@@ -242,6 +257,10 @@ def list_cmd(obj: Ctx, query: tuple[str, ...], as_json: bool, sort_key: str, rev
     words = [w for q in query for w in (q.split() if " " in q and ":" in q else [q])]
     preds = compile_predicates(words, pipe.playbook, today)
     leads = pipe.leads()
+    if any(w.lstrip("-").lower() == "rotting" for w in words):  # time in stage comes from git history
+        from pipeline_tui.core.stage_history import attach, stage_history
+
+        attach(leads, stage_history(pipe.root))
     broken = [lead for lead in leads if lead.broken]
     shown = sort_leads(narrow((lead for lead in leads if not lead.broken), preds), sort_key, pipe.playbook, reverse)
     if as_json:
@@ -275,10 +294,16 @@ def show(obj: Ctx, lead_id: str, as_json: bool) -> None:
         out["problems"] = [p.as_json() for p in problems]
         _emit_json(out)
         return
-    _print_lead(lead, problems, _today())
+    from pipeline_tui.core.report import outlook_lines
+    from pipeline_tui.core.stage_history import attach, stage_history
+
+    hist = stage_history(pipe.root)
+    attach([lead], hist)
+    today = _today()
+    _print_lead(lead, problems, today, outlook_lines(lead, pipe.leads(), pipe.playbook, today, hist))
 
 
-def _print_lead(lead, problems, today: dt.date) -> None:  # noqa: ANN001
+def _print_lead(lead, problems, today: dt.date, outlook=()) -> None:  # noqa: ANN001
     from pipeline_tui.core.yamlio import plain_data
 
     d = lead.data
@@ -306,6 +331,8 @@ def _print_lead(lead, problems, today: dt.date) -> None:  # noqa: ANN001
         click.echo(f"  {'next':<14}{lead.next_action} — " + click.style(f"{due} ({state})", **_due_style(state)))
     elif lead.is_open:
         click.echo(f"  {'next':<14}" + click.style("none — plan one: pipeline set ID next.action=... next.due=+3d", fg="yellow"))
+    for label, text, severity in outlook:
+        click.echo(f"  {label:<14}" + (click.style(text, fg="yellow") if severity else text))
     from pipeline_tui.core.lead import KNOWN_KEYS
 
     extra = {k: v for k, v in d.items() if k not in KNOWN_KEYS}
@@ -352,7 +379,7 @@ def check(obj: Ctx, as_json: bool) -> None:
     from pipeline_tui.core.checks import check_pipeline
 
     pipe = obj.pipeline()
-    problems = check_pipeline(pipe)
+    problems = check_pipeline(pipe, today=_today())
     errors = [p for p in problems if p.severity == "error"]
     if as_json:
         _emit_json({"problems": [p.as_json() for p in problems], "errors": len(errors),
@@ -371,22 +398,41 @@ def check(obj: Ctx, as_json: bool) -> None:
 @click.pass_obj
 def agenda(obj: Ctx, as_json: bool) -> None:
     """Today's work: uncontacted requests, overdue, due today, this week, open leads with no next action."""
-    from pipeline_tui.core.agenda import age_days, build_agenda
+    from pipeline_tui.core.agenda import age_days, build_agenda, waiting_hours
+    from pipeline_tui.core.stage_history import stage_history
 
     pipe = obj.pipeline()
     today = _today()
     sections = build_agenda(pipe.leads(), pipe.playbook, today)
+    hist = stage_history(pipe.root) if sections[0].leads else None
+    now = dt.datetime.combine(today, dt.datetime.now().time())
     if as_json:
         _emit_json({"sections": [
-            {"name": s.name, "leads": [{**lead.summary(), "age_days": age_days(lead, today)} for lead in s.leads]}
-            for s in sections
+            {"name": s.name, "leads": [
+                {**lead.summary(), "age_days": age_days(lead, today),
+                 **({"waiting_hours": _round(waiting_hours(lead, hist, now))} if i == 0 else {})}
+                for lead in s.leads]}
+            for i, s in enumerate(sections)
         ]})
         return
-    for s in sections:
+    for i, s in enumerate(sections):
         click.echo(click.style(f"{s.name} ({len(s.leads)})", bold=True))
-        if s.leads:
+        if i == 0:
+            limit = float(pipe.playbook.follow_up.get("first_contact_hours", 24))
+            for lead in s.leads:
+                hours = waiting_hours(lead, hist, now)
+                age = "?" if hours is None else f"{hours / 24:.0f}d" if hours >= 48 else f"{hours:.0f}h"
+                late = hours is not None and hours > limit
+                click.echo(click.style(f"  waiting {age:>5}", fg="red" if late else "green", bold=late)
+                           + f"  {_cut(lead.name, 20):<20} {_cut(lead.company, 18):<18} {lead.source:<12} "
+                           f"{lead.email or ''}  {lead.id}")
+        elif s.leads:
             print_table(s.leads, today)
         click.echo()
+
+
+def _round(x):  # noqa: ANN001, ANN202
+    return None if x is None else round(x, 1)
 
 
 @cli.command()
@@ -412,6 +458,61 @@ def mix(obj: Ctx, as_json: bool) -> None:
     for w in result.warnings:
         click.echo(click.style(f"  {w.code}: {w.message}", fg="yellow"))
         click.echo(f"    {w.advice}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def report(obj: Ctx, as_json: bool) -> None:
+    """What the pipeline teaches, by source: win rate, cycle, response time, qualified rate; the funnel."""
+    from pipeline_tui.core.report import build_report
+    from pipeline_tui.core.stage_history import stage_history
+
+    pipe = obj.pipeline()
+    result = build_report(pipe.leads(), pipe.playbook, stage_history(pipe.root))
+    if as_json:
+        _emit_json(result)
+        return
+    for line in report_lines(result):
+        click.echo(line)
+
+
+def _pct(x) -> str:  # noqa: ANN001
+    return "-" if x is None else f"{x:.0%}"
+
+
+def _num(x, unit: str = "") -> str:  # noqa: ANN001
+    return "-" if x is None else f"{x:.0f}{unit}" if x >= 10 else f"{x:.1f}{unit}"
+
+
+def report_lines(result: dict) -> list[str]:
+    """The report as text: the sources table, the funnel, and the qualifiers."""
+    out = [click.style("by source", bold=True),
+           f"  {'source':<14} {'group':<16} {'origin':<7} {'leads':>6} {'SQL':>5} {'won':>5} {'lost':>5} {'win':>5} "
+           f"{'cycle':>7} {'1st contact':>11}   expected close, cycle"]
+    for name, f in [*result["sources"].items(), ("all", result["totals"])]:
+        exp = f.get("expected")
+        expected = ""
+        if exp:
+            expected = f"{_pct(exp['close_rate'])}, {_num(exp['cycle_days'], 'd')} ({exp['basis']}"
+            expected += ")" if exp["basis"] == "learned" else f", {exp['closed']}/{exp['learn_after_closed']} closed)"
+        line = (f"  {name:<14} {f.get('group') or '':<16} {f.get('origin') or '':<7} {f['leads']:>6} "
+                f"{_pct(f['qualified_rate']):>5} {f['won']:>5} {f['lost']:>5} {_pct(f['win_rate']):>5} "
+                f"{_num(f['median_cycle_days'], 'd'):>7} {_num(f['median_first_contact_hours'], 'h'):>11}   {expected}")
+        out.append(click.style(line, bold=True) if name == "all" else line)
+    out += ["", click.style("funnel (leads that ever reached each stage)", bold=True)]
+    rows = result["funnel"]
+    top = max((r["reached"] for r in rows), default=0) or 1
+    prev = None
+    for r in rows:
+        conv = "ended" if r["lost"] else f"{r['reached'] / prev:>5.0%}" if prev else "     "
+        out.append(f"  {r['stage']:<14} {r['reached']:>6} {conv}  now {r['now']:<6} {'#' * round(r['reached'] / top * 30)}")
+        prev = r["reached"] if r["reached"] and not r["lost"] else prev
+    out += ["", click.style("qualifiers (leads per answer, share sales-qualified)", bold=True)]
+    for crit, table in result["qualifiers"].items():
+        cells = [f"{a} {t['leads']} ({_pct(t['qualified_rate'])})" for a, t in table.items() if t["leads"]]
+        out.append(f"  {crit:<10} " + ", ".join(cells))
+    return out
 
 
 @cli.command("merge-driver", hidden=True)

@@ -260,3 +260,55 @@ async def test_sync_screen_shows_ahead_and_behind(two_leads, tmp_path):
         await loaded(pilot)
         text = shown(app.screen.query_one("#sync-status"))
         assert "1 commit(s) ahead, 0 behind" in text
+
+
+async def test_done_key_logs_it_and_plans_the_cadence_next(two_leads):
+    pipe, a, _ = two_leads
+    before = commit_count(pipe.root)
+    app = make_app(pipe.root, today=TODAY, watch=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await loaded(pilot)
+        assert app.screen.query_one(LeadTable).current.id == a  # Jane: next action "Call"
+        await pilot.press("d")
+        await pilot.pause()
+        assert app.screen.query_one("#done-next").value == "Follow up"  # the short-range cadence
+        assert app.screen.query_one("#done-due").value == "2026-11-26"
+        await pilot.press(*"Called her", "enter")
+        await loaded(pilot)
+    assert commit_count(pipe.root) == before + 1
+    lead = pipe.read(a)
+    assert lead.next_action == "Follow up" and lead.next_due.isoformat() == "2026-11-26"
+    assert lead.data["log"][-1]["text"] == "Done: Call. Called her"
+
+
+async def test_report_screen_and_rotting_in_the_status_line(tmp_path):
+    import datetime as dt
+
+    from tests.builders import Story, build
+
+    def at(days_ago):
+        return dt.datetime.combine(TODAY - dt.timedelta(days=days_ago), dt.time(10))
+
+    nxt = {"action": "Call", "due": TODAY}
+    pipe = build(tmp_path / "p", [
+        Story("stuck", {"name": "Stuck Lead", "source": "referral", "created": at(30).date(), "next": nxt},
+              [(at(30), "new"), (at(20), "contacted")]),
+        Story("won-one", {"name": "Won Lead", "source": "referral", "created": at(40).date()},
+              [(at(40), "new"), (at(10), "won")]),
+    ])
+    app = make_app(pipe.root, today=TODAY, watch=False)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot)
+        assert "1 rotting" in shown(app.screen.query_one("#status"))
+        await pilot.press("slash", *"rotting", "enter")
+        await pilot.pause()
+        assert "Stuck Lead" in table_text(app) and "Won Lead" not in table_text(app)
+        await pilot.press("escape", "enter")
+        await pilot.pause()
+        assert "20 days in contacted (limit 7): rotting" in shown(app.screen.query_one("#fields"))
+        await pilot.press("escape", "r")
+        await loaded(pilot)
+        text = shown(app.screen.query_one("#report-body"))
+        assert "referral" in text and "playbook (1/10 closed)" in text
+        assert "30d" in text  # cycle of the won lead: created 40 days ago, won 10 days ago
+        assert "Funnel" in text

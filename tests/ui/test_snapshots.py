@@ -59,3 +59,7 @@ def test_mix_screen(snap_compare, demo_root):
 
 def test_lead_screen(snap_compare, demo_root):
     assert snap_compare(app_for(demo_root), terminal_size=SIZE, run_before=after("enter"))
+
+
+def test_report_screen(snap_compare, demo_root):
+    assert snap_compare(app_for(demo_root), terminal_size=SIZE, run_before=after("r"))

@@ -19,9 +19,12 @@ class Section:
     leads: list[Lead] = field(default_factory=list)
 
 
-def is_uncontacted_request(lead: Lead) -> bool:
-    """The buyer reached out and nobody has answered yet (no first contact, no call/email logged)."""
+def is_uncontacted_request(lead: Lead, playbook: Playbook) -> bool:
+    """The buyer reached out and nobody has answered yet: still in the first stage, no first contact,
+    no call, email or meeting logged, and more than a content download."""
     if not lead.is_open or lead.origin != "buyer" or lead.data.get("first_contact"):
+        return False
+    if lead.stage != playbook.first_stage:
         return False
     log = lead.data.get("log")
     if isinstance(log, list) and any(isinstance(e, dict) and e.get("kind") in ("call", "email", "meeting") for e in log):
@@ -35,7 +38,7 @@ def build_agenda(leads: list[Lead], playbook: Playbook, today: dt.date) -> list[
     for lead in leads:
         if not lead.is_open:
             continue
-        if is_uncontacted_request(lead):
+        if is_uncontacted_request(lead, playbook):
             sections["Uncontacted requests"].leads.append(lead)
         elif lead.next_due is not None and lead.next_due < today:
             sections["Overdue"].leads.append(lead)
@@ -55,3 +58,11 @@ def build_agenda(leads: list[Lead], playbook: Playbook, today: dt.date) -> list[
 
 def age_days(lead: Lead, today: dt.date) -> int | None:
     return (today - lead.created).days if lead.created else None
+
+
+def waiting_hours(lead: Lead, hist, now: dt.datetime) -> float | None:  # noqa: ANN001
+    """How long an uncontacted request has waited, from the moment it came in."""
+    from pipeline_tui.core.report import came_in
+
+    start = came_in(lead, hist)
+    return None if start is None else max(0.0, (now - start).total_seconds() / 3600)

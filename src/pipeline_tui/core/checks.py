@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
+from pipeline_tui.core import yamlio
+from pipeline_tui.core.errors import YamlProblem
 from pipeline_tui.core.lead import Lead
-from pipeline_tui.core.problems import Problem
+from pipeline_tui.core.problems import Problem, line_of
 from pipeline_tui.core.store import LEADS_DIR, Pipeline
 
 
@@ -33,17 +36,63 @@ def duplicate_problems(pipe: Pipeline, leads: list[Lead]) -> list[Problem]:
     return out
 
 
-def check_pipeline(pipe: Pipeline, leads: list[Lead] | None = None) -> list[Problem]:
+def _line(pipe: Pipeline, lead: Lead, key: str) -> int:
+    try:
+        return line_of(yamlio.decode((pipe.root / lead.path).read_bytes()), (key,))
+    except (OSError, YamlProblem):
+        return 1
+
+
+def practice_problems(pipe: Pipeline, leads: list[Lead], today: dt.date, hist=None) -> list[Problem]:  # noqa: ANN001
+    """The playbook's rules on practice: rotting leads and requests left unanswered too long."""
+    from pipeline_tui.core.agenda import is_uncontacted_request
+    from pipeline_tui.core.report import came_in
+
+    rules = pipe.playbook.rules
+    out: list[Problem] = []
+    rot_level = rules.get("rotting", "warning")
+    if rot_level != "off":
+        for lead in leads:
+            rot = lead.rotting(today)
+            if rot is not None:
+                days, limit = rot
+                out.append(Problem(lead.path, _line(pipe, lead, "stage"),
+                                   f"rotting: {days} days in stage {lead.stage} (the playbook's limit is {limit})",
+                                   rot_level))
+    req_level = rules.get("uncontacted_requests", "warning")
+    if req_level != "off":
+        limit_h = float(pipe.playbook.follow_up.get("first_contact_hours", 24))
+        now = dt.datetime.combine(today, dt.datetime.now().time())
+        for lead in leads:
+            if lead.broken or not is_uncontacted_request(lead, pipe.playbook):
+                continue
+            start = came_in(lead, hist)
+            if start is not None and (now - start).total_seconds() / 3600 > limit_h:
+                hours = (now - start).total_seconds() / 3600
+                age = f"{int(hours // 24)} days" if hours >= 48 else f"{int(hours)} hours"
+                out.append(Problem(lead.path, _line(pipe, lead, "created"),
+                                   f"contact request unanswered for {age} (the playbook says within {limit_h:g} hours)",
+                                   req_level))
+    return out
+
+
+def check_pipeline(pipe: Pipeline, leads: list[Lead] | None = None, today: dt.date | None = None) -> list[Problem]:
+    from pipeline_tui.core.stage_history import attach, stage_history
+
     problems: list[Problem] = list(pipe.playbook.problems)
     if leads is None:
         leads = pipe.leads()
     for lead in leads:
         problems.extend(pipe.problems_of(lead))
     problems.extend(duplicate_problems(pipe, leads))
+    hist = stage_history(pipe.root)
+    attach(leads, hist)
+    problems.extend(practice_problems(pipe, leads, today or dt.date.today(), hist))
     try:
         for name in os.listdir(pipe.leads_dir):
             if not name.endswith(".yaml") and not name.startswith("."):
                 problems.append(Problem(f"{LEADS_DIR}/{name}", 1, "not a lead file (lead files end in .yaml)", "warning"))
     except FileNotFoundError:
         problems.append(Problem(LEADS_DIR, 1, "the leads/ folder is missing"))
-    return problems
+    n = len(pipe.playbook.problems)  # the playbook first, then file by file, line by line
+    return problems[:n] + sorted(problems[n:], key=lambda p: (p.path, p.line))

@@ -78,7 +78,7 @@ class Lead:
     __slots__ = (
         "id", "path", "data", "_issues", "_playbook", "broken", "name", "company", "email", "source", "group", "origin",
         "stage", "horizon", "owner", "value", "created", "next_action", "next_due", "tags", "grade",
-        "sales_qualified", "closed", "won", "interest", "_text_cache",
+        "sales_qualified", "closed", "won", "interest", "_text_cache", "stage_since",
     )
 
     def __init__(self, lead_id: str, path: str, data: Any, playbook: Playbook, broken: str | None = None,
@@ -133,6 +133,7 @@ class Lead:
         self.closed = playbook.is_closed(self.stage)
         self.won = playbook.is_won(self.stage)
         self._text_cache = None
+        self.stage_since: dt.date | None = None  # set from git history (stage_history.attach) when known
 
     @property
     def issues(self) -> list[Issue]:
@@ -179,6 +180,20 @@ class Lead:
         if self.next_due == today:
             return "today"
         return "later"
+
+    def days_in_stage(self, today: dt.date) -> int | None:
+        since = self.stage_since or self.created
+        return max(0, (today - since).days) if since else None
+
+    def rotting(self, today: dt.date) -> tuple[int, int] | None:
+        """(days in stage, the stage's limit) when an open lead has sat in its stage past the playbook's limit."""
+        if not self.is_open:
+            return None
+        stage = self._playbook.stages.get(self.stage)
+        days = self.days_in_stage(today)
+        if stage is None or stage.limit_days is None or days is None or days <= stage.limit_days:
+            return None
+        return days, stage.limit_days
 
     def summary(self) -> dict:
         """The JSON object of `list --json` (fixed contract, SPEC section 4)."""

@@ -7,6 +7,7 @@ line, so one typo does not stop the pipeline. `INIT_TEXT` is what `pipeline init
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ INTEREST = ("none", "content", "info", "call", "meeting")
 AUTHORITY = ("unknown", "gatherer", "influencer", "decision-maker")
 FIT = ("unknown", "poor", "partial", "strong")
 GRADES = ("A", "B", "C", "D")
+RULES = ("next_action_on_open_leads", "rotting", "uncontacted_requests", "duplicates")
 
 INIT_TEXT = """\
 # pipeline.yaml: this team's playbook. Everyone who shares this repository works by these rules,
@@ -90,9 +92,14 @@ cadences:
   short: {every_days: 3,  action: Follow up}
 
 # Rules `pipeline check` enforces: error (exit 1) or warning (reported, exit 0) or off.
+#   next_action_on_open_leads: every open lead has a next action with a due date
+#   rotting: no open lead sits in its stage longer than the stage's limit_days
+#   uncontacted_requests: a buyer who asked to be contacted is answered within first_contact_hours
+#   duplicates: no two leads share an email, or a name and company
 rules:
   next_action_on_open_leads: warning
   rotting: warning
+  uncontacted_requests: warning
   duplicates: warning
 
 # The team: owners a lead may have. Empty means any name is accepted.
@@ -171,7 +178,8 @@ class Playbook:
         }
     )
     rules: dict[str, str] = field(
-        default_factory=lambda: {"next_action_on_open_leads": "warning", "rotting": "warning", "duplicates": "warning"}
+        default_factory=lambda: {"next_action_on_open_leads": "warning", "rotting": "warning",
+                                 "uncontacted_requests": "warning", "duplicates": "warning"}
     )
     team: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -192,6 +200,14 @@ class Playbook:
     def is_won(self, stage: str) -> bool:
         st = self.stages.get(stage)
         return bool(st and st.won)
+
+    def cadence_next(self, horizon: str, today: date) -> tuple[str, date]:
+        """The next touch the cadence of this horizon proposes once an action is done: (action, due)."""
+        conf = self.cadences.get(horizon) or self.cadences.get("short") or {}
+        every = conf.get("every_days", 30 if horizon == "long" else 3)
+        every = every if isinstance(every, int) and every >= 0 else 3
+        action = conf.get("action") if isinstance(conf.get("action"), str) and conf.get("action") else "Follow up"
+        return action, today + timedelta(days=every)
 
     def stage_index(self, stage: str) -> int:
         try:
@@ -342,7 +358,9 @@ class Playbook:
         rules = data.get("rules")
         if isinstance(rules, dict):
             for rule, level in rules.items():
-                if level not in ("error", "warning", "off"):
+                if rule not in RULES:
+                    self._problem(text, ("rules", rule), f"rules.{rule}: unknown rule; the rules are {', '.join(RULES)}")
+                elif level not in ("error", "warning", "off"):
                     self._problem(text, ("rules", rule), f"rules.{rule}: must be error, warning or off")
                 else:
                     self.rules[str(rule)] = level

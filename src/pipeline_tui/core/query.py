@@ -3,7 +3,8 @@
 Words combine with AND. `key:value` words (`stage:qualified`, `source:referral`, `group:events`,
 `origin:buyer`, `horizon:long`, `owner:alice`, `tag:q4`, `grade:A`, `due:<7d`) accept comma-separated
 alternatives (`stage:new,contacted`); a leading `-` negates a word (`-stage:lost`). `overdue`, `no-next`,
-`open`, `closed`, `sql`/`mql` are flags; any other word matches name, company, email and notes.
+`open`, `closed`, `sql`/`mql`, `rotting` (idle in its stage past the playbook's limit; needs the
+stage history attached) are flags; any other word matches name, company, email and notes.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pipeline_tui.core.playbook import GRADES, GROUPS, HORIZONS, ORIGINS, Playbo
 
 Predicate = Callable[[Lead], bool]
 KEYS = ("stage", "source", "group", "origin", "horizon", "owner", "tag", "grade", "due", "id")
-FLAGS = ("overdue", "no-next", "open", "closed", "today", "sql", "mql", "problems")
+FLAGS = ("overdue", "no-next", "open", "closed", "today", "sql", "mql", "rotting", "problems")
 _DUE_RE = re.compile(r"^(<=|>=|<|>|=)?(.+)$")
 
 
@@ -129,6 +130,8 @@ def _compile(word: str, pb: Playbook, today: dt.date, shown: str) -> Predicate: 
         return lambda lead: not lead.sales_qualified and not lead.broken
     if low == "problems":
         return lambda lead: bool(lead.issues)
+    if low == "rotting":
+        return lambda lead: lead.rotting(today) is not None
 
     def text_match(lead: Lead) -> bool:
         return low in lead.search_text()

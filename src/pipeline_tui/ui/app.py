@@ -26,7 +26,7 @@ class LeadsLoaded(Message):
         self.leads = leads
         self.changed = changed
         self.external = external  # changed behind the app's back (an editor, a pull), not by a save here
-        self.health = health  # (mix warnings, files with problems), computed off the UI thread
+        self.health = health  # (mix warnings, files with problems, rotting leads), computed off the UI thread
         super().__init__()
 
 
@@ -48,6 +48,8 @@ class PipelineApp(App):
         Binding("m", "mix", "Mix", id="app.mix", tooltip="The source mix and its warnings"),
         Binding("p", "problems", "Problems", id="app.problems", tooltip="Files that fail check"),
         Binding("y", "sync", "Sync", id="app.sync", tooltip="Ahead/behind the remote"),
+        Binding("r", "report", "Report", id="app.report", tooltip="What the pipeline teaches, by source"),
+        Binding("ctrl+r", "reload", "Reload", show=False, id="app.reload", tooltip="Read every file again"),
     ]
 
     def __init__(self, root: Path, today: dt.date | None = None, watch: bool = True, watch_interval: float = 2.0):
@@ -60,7 +62,8 @@ class PipelineApp(App):
         self.watch_interval = watch_interval
         self._signature: dict[str, tuple[int, int] | None] = {}
         self._scan_seconds = 0.0
-        self.health: tuple[int, int] = (0, 0)
+        self.health: tuple[int, int, int] = (0, 0, 0)
+        self.stage_hist = None  # what git remembers of every lead's stages (core.stage_history), once read
         self.sub_title = self.pipe.root.name
 
     @property
@@ -87,13 +90,18 @@ class PipelineApp(App):
             lead.search_text()
         self.post_message(LeadsLoaded(leads, set(), self._health(leads)))
 
-    def _health(self, leads: list[Lead]) -> tuple[int, int]:
-        """Mix warnings and files with problems (validates every lead: run it in a worker)."""
+    def _health(self, leads: list[Lead]) -> tuple[int, int, int]:
+        """Mix warnings, files with problems and rotting leads (validates every lead and reads the stage
+        history from git: run it in a worker)."""
         from pipeline_tui.core.mix import compute_mix
+        from pipeline_tui.core.stage_history import attach, stage_history
 
         pb = self.pipe.playbook
         warnings = len(compute_mix(leads, pb, self.today).warnings)
-        return warnings, len(pb.problems) + sum(1 for x in leads if x.has_errors)
+        self.stage_hist = stage_history(self.pipe.root)
+        attach(leads, self.stage_hist)
+        rotting = sum(1 for x in leads if x.rotting(self.today) is not None)
+        return warnings, len(pb.problems) + sum(1 for x in leads if x.has_errors), rotting
 
     def check_disk(self) -> None:
         if self.loaded and not any(w.group in ("load", "write", "watch") and w.is_running for w in self.workers):
@@ -134,10 +142,14 @@ class PipelineApp(App):
         if message.health is not None:
             self.health = message.health
         if message.changed == set() and message.leads is self.leads:
-            for screen in self.screen_stack:  # only the health figures are new
+            from pipeline_tui.ui.widgets.lead_table import LeadTable
+
+            for screen in self.screen_stack:  # only the health figures (and time in stage) are new
                 update = getattr(screen, "update_status", None)
                 if update is not None:
                     update()
+                for table in screen.query(LeadTable):
+                    table.refresh()
             return
         self.leads = message.leads
         self.loaded = True
@@ -226,6 +238,11 @@ class PipelineApp(App):
 
         self._switch(ProblemsScreen)
 
+    def action_report(self) -> None:
+        from pipeline_tui.ui.screens.report import ReportScreen
+
+        self._switch(ReportScreen)
+
     def action_sync(self) -> None:
         from pipeline_tui.ui.screens.sync import SyncScreen
 
@@ -239,6 +256,8 @@ class PipelineApp(App):
         yield from super().get_system_commands(screen)
         yield SystemCommand("Agenda", "Today's work: uncontacted requests, overdue, due today, this week", self.action_agenda)
         yield SystemCommand("Mix", "Source mix: shares, inflow and warnings", self.action_mix)
+        yield SystemCommand("Report", "By source: win rate, cycle, response time, qualified rate; the funnel",
+                            self.action_report)
         yield SystemCommand("Problems", "Files that fail `pipeline check`", self.action_problems)
         yield SystemCommand("Sync", "Ahead/behind the remote", self.action_sync)
         yield SystemCommand("Help", "Keys and how the pipeline works", self.action_help)

@@ -1,4 +1,4 @@
-"""Lead actions shared by the Pipeline, Agenda and Lead screens: open, edit, plan next action, log."""
+"""Lead actions shared by the Pipeline, Agenda and Lead screens: open, edit, plan next action, done, log."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ class LeadActions:
         Binding("e", "edit_lead", "Edit", id="lead.edit", tooltip="Classify and edit the lead"),
         Binding("n", "plan_next", "Next", id="lead.next", tooltip="Plan the next action"),
         Binding("l", "log_activity", "Log", id="lead.log", tooltip="Log a call (l c), email (l e), meeting (l m)"),
-        Binding("r", "app.reload", "Reload", show=False, id="app.reload", tooltip="Read every file again"),
+        Binding("d", "done_next", "Done", id="lead.done", tooltip="Mark the next action done; the cadence plans the next"),
     ]
 
     def current_lead(self) -> Lead | None:  # pragma: no cover - overridden
@@ -46,6 +46,13 @@ class LeadActions:
         if lead is not None:
             self.app.push_screen(EditScreen(lead.id, focus="next_action"))
 
+    def action_done_next(self) -> None:
+        from pipeline_tui.ui.screens.done_dialog import DoneDialog
+
+        lead = self._lead_or_warn()
+        if lead is not None:
+            self.app.push_screen(DoneDialog(lead.id))
+
     def action_log_activity(self) -> None:
         from pipeline_tui.ui.screens.log_dialog import LogDialog
 
@@ -56,4 +63,5 @@ class LeadActions:
     def lead_palette_commands(self):  # noqa: ANN201
         yield SystemCommand("Edit lead", "Classify: source, origin, horizon, qualification, stage", self.action_edit_lead)
         yield SystemCommand("Plan next action", "Set the next action and its date", self.action_plan_next)
+        yield SystemCommand("Done", "Mark the next action done and plan the next one", self.action_done_next)
         yield SystemCommand("Log activity", "Log a call, email, meeting or note", self.action_log_activity)

@@ -19,7 +19,7 @@ from textual.widgets.option_list import Option
 from pipeline_tui.core.lead import KNOWN_KEYS, Lead
 from pipeline_tui.core.yamlio import plain_data
 from pipeline_tui.ui.screens.actions import LeadActions
-from pipeline_tui.ui.widgets.lead_table import DUE_STYLES
+from pipeline_tui.ui.widgets.lead_table import DUE_STYLES, ROTTING
 
 
 class LeadScreen(LeadActions, Screen):
@@ -88,6 +88,11 @@ class LeadScreen(LeadActions, Screen):
             t.add_row("next", Text(f"{lead.next_action} — {due} ({state})", style=DUE_STYLES.get(state, "")))
         elif lead.is_open:
             t.add_row("next", Text("none — press n to plan one", style=DUE_STYLES["none"]))
+        from pipeline_tui.core.report import outlook_lines
+
+        for label, text, severity in outlook_lines(lead, self.app.leads, self.app.pipe.playbook, today,
+                                                   self.app.stage_hist):
+            t.add_row(label, Text(text, style=ROTTING if severity else ""))
         for key in ("value", "created", "first_contact", "closed"):
             if d.get(key) not in (None, ""):
                 t.add_row(key.replace("_", " "), str(plain_data(d[key])))

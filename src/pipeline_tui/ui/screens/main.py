@@ -13,7 +13,7 @@ from pipeline_tui.core.errors import BadInput
 from pipeline_tui.core.lead import Lead
 from pipeline_tui.core.query import SORT_KEYS, compile_predicates, narrow, sort_leads
 from pipeline_tui.ui.screens.actions import LeadActions
-from pipeline_tui.ui.widgets.lead_table import DUE_STYLES, LeadTable
+from pipeline_tui.ui.widgets.lead_table import DUE_STYLES, ROTTING, LeadTable
 
 SORT_CYCLE = ["due", "name", "company", "stage", "grade", "value", "created", "source", "owner"]
 
@@ -106,7 +106,9 @@ class MainScreen(LeadActions, Screen):
         text.append(" · ")
         text.append(f"{no_next} without next action", style=DUE_STYLES["none"] if no_next else "")
         text.append(" · ")
-        warnings, problems = self.app.health
+        warnings, problems, rotting = self.app.health
+        text.append(f"{rotting} rotting", style=ROTTING if rotting else "")
+        text.append(" · ")
         text.append(f"{warnings} mix warning{'s' if warnings != 1 else ''} (m)", style="yellow" if warnings else "")
         text.append(" · ")
         text.append(f"{problems} problem{'s' if problems != 1 else ''} (p)", style="red" if problems else "")

@@ -35,7 +35,7 @@ class ProblemsScreen(Screen):
     def leads_changed(self, changed: set[str] | None) -> None:
         table = self.query_one(DataTable)
         table.clear()
-        self.problems = check_pipeline(self.app.pipe, self.app.leads)
+        self.problems = check_pipeline(self.app.pipe, self.app.leads, self.app.today)
         for p in self.problems:
             table.add_row(p.path, str(p.line), p.severity, p.message)
         if not self.problems:

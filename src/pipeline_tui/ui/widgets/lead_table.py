@@ -27,6 +27,7 @@ DUE_STYLES = {
     "none": Style(color="yellow"),
     "closed": Style(color="grey42"),
 }
+ROTTING = Style(color="dark_orange", bold=True, italic=True)  # idle in its stage past the playbook's limit
 GRADE_STYLES = {"A": Style(color="green", bold=True), "B": Style(color="cyan"), "C": Style(color="yellow"),
                 "D": Style(color="grey62")}
 
@@ -178,6 +179,8 @@ class LeadTable(ScrollView, can_focus=True):
                 style = base + DUE_STYLES.get(state, Style())
             elif c.key == "grade":
                 style = base + GRADE_STYLES.get(row.grade, Style())
+            elif c.key == "stage" and row.rotting(self.today) is not None:
+                style = base + ROTTING
             segments.append(Segment(text, style))
             segments.append(Segment(" ", base))
         used = sum(widths) + len(widths) + 1
