@@ -216,11 +216,16 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
+def qual_label(lead) -> str:  # noqa: ANN001
+    """`A SQL` / `D MQL`: the grade, and sales- or marketing-qualified."""
+    return f"{lead.grade} {'SQL' if lead.sales_qualified else 'MQL'}" if lead.grade else ""
+
+
 def print_table(leads, today: dt.date) -> None:  # noqa: ANN001
     """A table sized to the terminal; ids are never cut (they are what people copy)."""
     width = shutil.get_terminal_size((120, 24)).columns
     id_w = max([len(lead.id) for lead in leads] + [2])
-    cols = [("G", 1), ("ID", id_w), ("NAME", 18), ("COMPANY", 16), ("SOURCE", 11), ("STAGE", 11),
+    cols = [("GRADE", 5), ("ID", id_w), ("NAME", 18), ("COMPANY", 16), ("SOURCE", 11), ("STAGE", 11),
             ("DUE", 10), ("NEXT", 20), ("OWNER", 8)]
     fixed = sum(w for _, w in cols) + 2 * (len(cols) - 1)
     if width > fixed:
@@ -230,7 +235,7 @@ def print_table(leads, today: dt.date) -> None:  # noqa: ANN001
     for lead in leads:
         state = lead.due_state(today)
         due = lead.next_due.isoformat() if lead.next_due else ("-" if lead.closed else "none")
-        cells = [lead.grade, lead.id, lead.name, lead.company, lead.source, lead.stage, due,
+        cells = [qual_label(lead), lead.id, lead.name, lead.company, lead.source, lead.stage, due,
                  lead.next_action or "", lead.owner]
         parts = []
         for (name, w), cell in zip(cols, cells, strict=True):
