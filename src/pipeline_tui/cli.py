@@ -520,6 +520,34 @@ def report_lines(result: dict) -> list[str]:
     return out
 
 
+@cli.command()
+@click.option("--resolve", "resolutions", multiple=True, metavar="ID.KEY=ours|theirs",
+              help="For a field changed differently here and on the remote: keep ours or take theirs. "
+                   "ID=... applies to every such field of a lead, all=... to every one. Repeatable.")
+@click.option("--commit", "commit_edits", is_flag=True, help="Commit hand-edited files first (they must parse).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def sync(obj: Ctx, resolutions: tuple[str, ...], commit_edits: bool, as_json: bool) -> None:
+    """Fetch, merge field by field, push. Stops (exit 3) on a field changed differently on both sides."""
+    from pipeline_tui.core.sync import SyncConflict, parse_resolutions
+    from pipeline_tui.core.sync import sync as run_sync
+
+    resolve = parse_resolutions(resolutions)
+    try:
+        result = run_sync(obj.pipeline(create_default=False), resolve=resolve, commit_edits=commit_edits)
+    except SyncConflict as exc:
+        if as_json:
+            _emit_json({"conflicts": exc.conflicts, "remote": exc.remote})
+        for line in exc.lines():
+            click.echo(f"pipeline: {line}", err=True)
+        raise
+    if as_json:
+        _emit_json(result.as_json())
+        return
+    for line in result.summary():
+        click.echo(line)
+
+
 @cli.command("merge-driver", hidden=True)
 @click.argument("base")
 @click.argument("ours")

@@ -1,19 +1,262 @@
-"""Git merge driver entry point for lead files.
+"""The field-wise three-way merge of YAML files (lead files and `pipeline.yaml`), and git's merge driver.
 
-For now this is git's own line-wise three-way merge (`git merge-file`), so a pipeline behaves exactly
-as plain git would; the field-wise YAML merge replaces it in the sync work.
+Git calls the driver with the common ancestor, our version (which it must overwrite with the result)
+and theirs. The files are parsed and merged key by key:
+
+- a key changed on one side only takes that side's value; changed the same way on both, that value;
+- `log` lists keep the entries both sides added (theirs are placed in date order), and `tags` keep
+  both sides' additions and removals; nested mappings (`qualification`, `next`) merge key by key;
+- a key changed differently on both sides is a conflict: nothing is guessed. The driver leaves our
+  file exactly as it was (never conflict markers), records the conflict with both values for `pipeline
+  sync` (which stops and shows it), and tells git the merge failed. A resolution (`ours` / `theirs`
+  per field, given to `pipeline sync --resolve`) is passed back through the environment.
+
+The result is our text with the other side's changes applied as surgical edits, so our comments and
+layout stay; when git's own line merge of the three texts is clean and reads back as exactly the merged
+data, that text is used instead, which keeps the comments both sides wrote.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import os
 import subprocess
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from pipeline_tui.core import yamlio
+from pipeline_tui.core.errors import YamlProblem
+
+REPORT_ENV = "PIPELINE_MERGE_REPORT"  # a file the driver appends its conflicts to (JSON lines)
+RESOLVE_ENV = "PIPELINE_MERGE_RESOLVE"  # JSON: {"<file stem>": {"<dotted key>" | "*": "ours" | "theirs"}}
+_MISSING = object()
+
+
+@dataclass
+class Conflict:
+    path: str  # the file, as git names it
+    key: str  # dotted key, or "(file)" when a version cannot be read
+    base: Any
+    ours: Any
+    theirs: Any
+
+    def as_json(self) -> dict:
+        return {"path": self.path, "key": self.key, "base": _show(self.base), "ours": _show(self.ours),
+                "theirs": _show(self.theirs)}
+
+
+def _show(value: Any) -> Any:
+    if value is _MISSING:
+        return None
+    return yamlio.plain_data(value)
+
+
+def _stem(path: str) -> str:
+    name = path.rsplit("/", 1)[-1]
+    return name[:-5] if name.endswith(".yaml") else name
+
+
+def _date_key(entry: Any) -> str:
+    if isinstance(entry, dict):
+        d = entry.get("date")
+        if isinstance(d, (dt.date, dt.datetime)):
+            return d.isoformat()
+        return str(d or "")
+    return ""
+
+
+def _merge_log(base: list, ours: list, theirs: list) -> list:
+    """Our entries minus those theirs removed, plus theirs' new ones placed in date order."""
+    removed = [e for e in base if e in ours and e not in theirs]
+    out = [e for e in ours if e not in removed]
+    for entry in theirs:
+        if entry in base or entry in ours:
+            continue
+        key = _date_key(entry)
+        pos = len(out)
+        while pos > 0 and _date_key(out[pos - 1]) > key:
+            pos -= 1
+        out.insert(pos, entry)
+    return out
+
+
+def _merge_set_list(base: list, ours: list, theirs: list) -> list:
+    """Lists of words (tags): both sides' additions and removals."""
+    out = [x for x in ours if not (x in base and x not in theirs)]
+    out += [x for x in theirs if x not in base and x not in out]
+    return out
+
+
+def _is_words(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(x, (str, int, float)) for x in value)
+
+
+def merge_data(base: Any, ours: Any, theirs: Any, resolve: dict[str, str] | None = None,
+               prefix: str = "") -> tuple[Any, list[tuple[str, Any, Any, Any]]]:
+    """Merged value and the unresolved conflicts as (dotted key, base, ours, theirs)."""
+    resolve = resolve or {}
+    if ours == theirs:
+        return ours, []
+    if ours == base:
+        return theirs, []
+    if theirs == base:
+        return ours, []
+    key = prefix.rstrip(".")
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        b = base if isinstance(base, dict) else {}
+        merged: dict = {}
+        conflicts = []
+        for k in list(ours) + [k for k in theirs if k not in ours]:
+            value, more = merge_data(b.get(k, _MISSING), ours.get(k, _MISSING), theirs.get(k, _MISSING), resolve,
+                                     f"{prefix}{k}.")
+            conflicts += more
+            if value is not _MISSING:
+                merged[k] = value
+        return merged, conflicts
+    if isinstance(ours, list) and isinstance(theirs, list):
+        b = base if isinstance(base, list) else []
+        if key.rsplit(".", 1)[-1] == "log" or all(isinstance(e, dict) for e in ours + theirs):
+            return _merge_log(b, ours, theirs), []
+        if _is_words(ours) and _is_words(theirs) and _is_words(b):
+            return _merge_set_list(b, ours, theirs), []
+    side = resolve.get(key) or resolve.get("*")
+    if side == "ours":
+        return ours, []
+    if side == "theirs":
+        return theirs, []
+    return ours, [(key or "(file)", base, ours, theirs)]
+
+
+def _ops_from(ours: dict, merged: dict, prefix: tuple = ()) -> list:
+    """Edits that turn our data into the merged data, as small as the structure allows."""
+    from pipeline_tui.core.store import Op
+
+    ops = []
+    for k in ours:
+        if k not in merged:
+            ops.append(Op("delete", prefix + (k,)))
+    for k, new in merged.items():
+        old = ours.get(k, _MISSING)
+        if old is not _MISSING and old == new and type(old) is type(new):
+            continue
+        path = prefix + (k,)
+        if isinstance(old, dict) and isinstance(new, dict) and old and all(isinstance(x, str) for x in new):
+            ops += _ops_from(old, new, path)
+        elif (isinstance(old, list) and isinstance(new, list) and len(new) > len(old)
+              and new[: len(old)] == old):
+            ops += [Op("append", path, item) for item in new[len(old):]]
+        else:
+            ops.append(Op("set", path, new))
+    return ops
+
+
+def _tie_closed_to_stage(base: dict, ours: dict, theirs: dict, merged: dict) -> None:
+    """`closed:` goes with the stage it was set with: when both sides moved the stage and a person chose
+    one, the close date comes from that same side."""
+    stage = [x.get("stage", _MISSING) for x in (base, ours, theirs)]
+    if stage[1] == stage[2] or stage[0] in (stage[1], stage[2]) or "stage" not in merged:
+        return
+    side = ours if merged["stage"] == stage[1] else theirs
+    if "closed" in side:
+        merged["closed"] = side["closed"]
+    else:
+        merged.pop("closed", None)
+
+
+def _line_merge(base: str, ours: str, theirs: str) -> str | None:
+    """git's own line merge of three texts, when it is clean."""
+    with tempfile.TemporaryDirectory(prefix="pipeline-merge-") as tmp:
+        paths = []
+        for name, text in (("ours", ours), ("base", base), ("theirs", theirs)):
+            p = Path(tmp) / name
+            p.write_text(text, encoding="utf-8", newline="")
+            paths.append(str(p))
+        try:
+            res = subprocess.run(["git", "merge-file", "-p", *paths], capture_output=True, check=False)
+        except OSError:
+            return None
+        if res.returncode != 0:
+            return None
+        return res.stdout.decode("utf-8", "replace")
+
+
+def _parse(text: str) -> Any:
+    return yamlio.loads(text) if text.strip() else {}
+
+
+def merge_texts(base: str, ours: str, theirs: str, path: str = "",
+                resolve: dict[str, str] | None = None) -> tuple[str | None, list[Conflict]]:
+    """The merged text (None when there are conflicts) and the conflicts, each with both values."""
+    from pipeline_tui.core.store import edit_text
+
+    try:
+        b, o, t = _parse(base), _parse(ours), _parse(theirs)
+    except YamlProblem as exc:
+        return None, [Conflict(path, "(file)", None, f"a version does not parse: {exc.message}", None)]
+    if not all(isinstance(x, dict) for x in (o, t)) or not isinstance(b, (dict, type(None))):
+        return None, [Conflict(path, "(file)", None, "not a mapping of fields", None)]
+    merged, raw = merge_data(b or {}, o, t, resolve)
+    _tie_closed_to_stage(b or {}, o, t, merged)
+    if raw:
+        return None, [Conflict(path, k, bv, ov, tv) for k, bv, ov, tv in raw]
+    if merged == o:
+        return ours, []
+    if merged == t:
+        return theirs, []
+    lined = _line_merge(base, ours, theirs)
+    if lined is not None:
+        try:
+            if yamlio.loads(lined) == merged:
+                return lined, []
+        except YamlProblem:
+            pass
+    text = edit_text(ours, _ops_from(o, merged))
+    try:
+        if yamlio.loads(text) == merged:
+            return text, []
+    except YamlProblem:
+        pass
+    from pipeline_tui.core.edit import render_mapping
+
+    return render_mapping(merged, "\r\n" if "\r\n" in ours else "\n"), []  # last resort: same data, new layout
+
+
+def _load_resolve() -> dict[str, dict[str, str]]:
+    try:
+        data = json.loads(os.environ.get(RESOLVE_ENV) or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def merge_files(base: Path, ours: Path, theirs: Path, path: str = "") -> int:
-    """Merge into `ours` as git expects of a merge driver; 0 clean, non-zero conflicted."""
-    result = subprocess.run(
-        ["git", "merge-file", "-L", "ours", "-L", "base", "-L", "theirs", str(ours), str(base), str(theirs)],
-        capture_output=True,
-    )
-    return 0 if result.returncode == 0 else 1
+    """Merge into `ours` as git expects of a merge driver: 0 merged, 1 conflicts (ours left untouched)."""
+    texts = []
+    for p in (base, ours, theirs):
+        try:
+            texts.append(yamlio.decode(p.read_bytes()))
+        except (OSError, YamlProblem):
+            texts.append(None)
+    if any(t is None for t in texts):
+        conflicts = [Conflict(path, "(file)", None, "cannot be read as UTF-8 text", None)]
+        merged = None
+    else:
+        resolutions = _load_resolve()
+        resolve = {**resolutions.get("*", {}), **resolutions.get(_stem(path), {})}
+        merged, conflicts = merge_texts(texts[0], texts[1], texts[2], path, resolve)
+    if merged is not None:
+        bom = b"\xef\xbb\xbf" if ours.read_bytes().startswith(b"\xef\xbb\xbf") else b""
+        ours.write_bytes(bom + merged.encode("utf-8"))
+        return 0
+    report = os.environ.get(REPORT_ENV)
+    if report:
+        try:
+            with open(report, "a", encoding="utf-8") as fh:
+                for c in conflicts:
+                    fh.write(json.dumps(c.as_json(), ensure_ascii=False, default=str) + "\n")
+        except OSError:
+            pass
+    return 1

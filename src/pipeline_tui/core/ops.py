@@ -25,7 +25,8 @@ from pipeline_tui.core.playbook import AUTHORITY, FIT, HORIZONS, INIT_TEXT, INTE
 from pipeline_tui.core.store import Op, Pipeline, atomic_write, verified_edit
 
 MERGE_DRIVER = "pipeline-lead"
-GITATTRIBUTES = f"# Lead files merge field by field (pipeline-tui's YAML merge driver).\nleads/*.yaml merge={MERGE_DRIVER}\n"
+GITATTRIBUTES = (f"# Lead files and the playbook merge field by field (pipeline-tui's YAML merge driver).\n"
+                 f"leads/*.yaml merge={MERGE_DRIVER}\npipeline.yaml merge={MERGE_DRIVER}\n")
 KEY_PART_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
 TEXT_KEYS = {"name", "company", "title", "email", "phone", "owner", "source_detail", "next.action", "qualification.pain"}
 DATE_KEYS = {"created", "closed", "next.due"}
@@ -47,6 +48,8 @@ class Change:
 
 def configure_merge_driver(repo: GitRepo) -> None:
     driver = f"{shlex.quote(sys.executable)} -m pipeline_tui merge-driver %O %A %B %P"
+    if repo.cmd.config("--get", "--default", "", f"merge.{MERGE_DRIVER}.driver") == driver:
+        return
     repo.cmd.config(f"merge.{MERGE_DRIVER}.name", "pipeline-tui field-wise YAML merge for lead files")
     repo.cmd.config(f"merge.{MERGE_DRIVER}.driver", driver)
 

@@ -1,0 +1,342 @@
+"""`pipeline sync`: fetch, merge field by field, push, through any remote git understands.
+
+The rule for two edits of the same field: sync stops, changes nothing here (the merge is aborted, so
+the files and commits are as they were), and reports each such field with both values. The person
+chooses with `--resolve ID.key=ours|theirs` (or `ID=...`, `all=...`) and syncs again. Nothing is ever
+guessed, and no lead file ever gets conflict markers.
+
+Every other obstacle (no remote, an unreachable one, a push the remote refuses, uncommitted edits, a
+merge or rebase git left half done, a detached HEAD) stops with a message saying what to do, exit 3.
+Runs the `git` binary for the network and merge steps, with prompts off and a timeout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline_tui.core import yamlio
+from pipeline_tui.core.errors import BadInput, RepoUnusable, YamlProblem
+from pipeline_tui.core.merge import REPORT_ENV, RESOLVE_ENV
+from pipeline_tui.core.store import Pipeline
+
+NETWORK_TIMEOUT = 120
+
+
+class SyncConflict(RepoUnusable):
+    """Fields changed differently on both sides: a person must choose (exit 3)."""
+
+    def __init__(self, conflicts: list[dict], remote: str):
+        self.conflicts = conflicts
+        self.remote = remote
+        n = len(conflicts)
+        super().__init__(f"sync stopped: {n} field(s) changed differently here and on {remote}; nothing was "
+                         "changed here. Choose with --resolve ID.key=ours|theirs and sync again")
+
+    def lines(self) -> list[str]:
+        out = []
+        for c in self.conflicts:
+            stem = c["path"].rsplit("/", 1)[-1].removesuffix(".yaml")
+            if c["key"] == "(file)":
+                out.append(f"{c['path']}: {c['ours'] or 'changed on both sides'}; git could not merge it "
+                           f"(resolve by hand, or --resolve {stem}=ours|theirs)")
+            else:
+                out.append(f"{c['path']}: {c['key']}: here {_q(c['ours'])}, on {self.remote} {_q(c['theirs'])} "
+                           f"(was {_q(c['base'])}); --resolve {stem}.{c['key']}=ours|theirs")
+        return out
+
+
+def _q(value) -> str:  # noqa: ANN001
+    if value is None:
+        return "(none)"
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+@dataclass
+class SyncResult:
+    remote: str = ""
+    branch: str = ""
+    incoming: dict[str, dict] = field(default_factory=dict)  # lead id (or "pipeline.yaml") -> authors, subjects
+    received: int = 0  # commits that came in
+    pushed: int = 0  # commits sent
+    committed_edits: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+
+    def summary(self) -> list[str]:
+        out = []
+        if self.committed_edits:
+            out.append(f"committed {len(self.committed_edits)} hand-edited file(s): {', '.join(self.committed_edits)}")
+        if self.received:
+            out.append(f"received {self.received} commit(s) from {self.remote}/{self.branch}, "
+                       f"changing {len(self.incoming)} file(s):")
+            for name, info in sorted(self.incoming.items()):
+                who = ", ".join(sorted(info["authors"]))
+                out.append(f"  {name}  ({who}) {info['subjects'][-1] if info['subjects'] else ''}".rstrip())
+        else:
+            out.append(f"nothing new on {self.remote}/{self.branch}")
+        out.append(f"sent {self.pushed} commit(s) to {self.remote}/{self.branch}" if self.pushed
+                   else "nothing to send")
+        out.extend(f"likely duplicate: {d}" for d in self.duplicates)
+        return out
+
+    def as_json(self) -> dict:
+        return {"remote": self.remote, "branch": self.branch, "received": self.received, "pushed": self.pushed,
+                "incoming": {k: {"authors": sorted(v["authors"]), "subjects": v["subjects"]}
+                             for k, v in self.incoming.items()},
+                "committed_edits": self.committed_edits, "duplicates": self.duplicates}
+
+
+def parse_resolutions(items: list[str] | tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """`ID.key=ours`, `ID=theirs`, `all=ours` into the driver's {stem: {key | "*": side}}."""
+    out: dict[str, dict[str, str]] = {}
+    for item in items:
+        ref, sep, side = item.partition("=")
+        side = side.strip().lower()
+        if not sep or side not in ("ours", "theirs") or not ref.strip():
+            raise BadInput(f"--resolve {item!r}: write ID.key=ours or ID.key=theirs (or ID=..., all=...)")
+        ref = ref.strip()
+        if ref in ("all", "*"):
+            out.setdefault("*", {})["*"] = side
+            continue
+        stem, _, key = ref.partition(".")
+        out.setdefault(stem, {})[key or "*"] = side
+    return out
+
+
+class _Git:
+    def __init__(self, top: Path):
+        self.top = top
+        self.env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": "",
+                    "GIT_SSH_COMMAND": os.environ.get("GIT_SSH_COMMAND", "ssh -o BatchMode=yes"),
+                    "GIT_MERGE_AUTOEDIT": "no"}
+
+    def run(self, *args: str, env: dict | None = None, timeout: float | None = None) -> subprocess.CompletedProcess:
+        try:
+            return subprocess.run(["git", *args], cwd=self.top, capture_output=True, text=True,
+                                  env={**self.env, **(env or {})}, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            raise RepoUnusable(f"git {args[0]} took longer than {timeout:.0f} s (a slow or unreachable remote?); "
+                               "your work here is safe; sync again later") from None
+        except FileNotFoundError:
+            raise RepoUnusable("git is not installed or not on PATH; install git and try again") from None
+
+    def out(self, *args: str) -> str:
+        res = self.run(*args)
+        return res.stdout.strip() if res.returncode == 0 else ""
+
+
+def _last_lines(text: str, n: int = 2) -> str:
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("hint:")]
+    return " ".join(lines[-n:])
+
+
+def _push_error(text: str) -> str:
+    """What the remote said (its `remote:` lines) and git's verdict (the `! [rejected]` line)."""
+    said = [ln.removeprefix("remote:").strip() for ln in text.splitlines() if ln.startswith("remote:")]
+    verdict = [ln.strip().lstrip("! ").strip() for ln in text.splitlines() if ln.strip().startswith("!")]
+    parts = [p for p in said if p] + verdict
+    return " ".join(parts) if parts else _last_lines(text, 3)
+
+
+def _check_state(g: _Git, git_dir: Path) -> None:
+    """A merge, rebase, cherry-pick or revert that git left half done: say how to finish or undo it."""
+    if (git_dir / "rebase-merge").exists() or (git_dir / "rebase-apply").exists():
+        raise RepoUnusable("a git rebase is half done here; finish it (fix the files, git add, git rebase "
+                           "--continue) or undo it (git rebase --abort), then sync again")
+    if (git_dir / "MERGE_HEAD").exists():
+        raise RepoUnusable("a git merge is half done here; finish it (fix the files, git add, git commit) or undo "
+                           "it (git merge --abort), then run pipeline sync, which merges lead files field by field")
+    for name, what in (("CHERRY_PICK_HEAD", "cherry-pick"), ("REVERT_HEAD", "revert")):
+        if (git_dir / name).exists():
+            raise RepoUnusable(f"a git {what} is half done here; finish it (git {what} --continue) or undo it "
+                               f"(git {what} --abort), then sync again")
+
+
+def _dirty(g: _Git, rel: str) -> list[str]:
+    res = g.run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", rel or ".")
+    out = []
+    for entry in res.stdout.split("\0"):
+        if len(entry) > 3:
+            out.append(entry[3:])
+    return out
+
+
+def _commit_edits(g: _Git, pipe: Pipeline, rel: str, paths: list[str]) -> list[str]:
+    """Commit hand edits before syncing, refusing files that do not parse (named with their line)."""
+    for p in paths:
+        full = g.top / p
+        if full.suffix == ".yaml" and full.is_file():
+            try:
+                yamlio.loads(yamlio.decode(full.read_bytes()))
+            except YamlProblem as exc:
+                raise BadInput(f"not committing a file that does not parse: {exc.message}",
+                               path=os.path.relpath(full, pipe.root), line=exc.line) from None
+    g.run("add", "-A", "--", rel or ".")
+    names = [Path(p).name.removesuffix(".yaml") for p in paths]
+    msg = f"hand edits: {', '.join(names[:5])}" + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    res = g.run("commit", "-q", "--no-verify", "-m", f"{msg}\n\nPipeline-Action: edit")
+    if res.returncode != 0:
+        raise RepoUnusable(f"could not commit the hand edits: {_last_lines(res.stderr + res.stdout)}")
+    return names
+
+
+def _incoming(g: _Git, rng: str, rel: str) -> tuple[int, dict[str, dict]]:
+    count = int(g.out("rev-list", "--count", rng) or 0)
+    log = g.out("log", "--format=%x01%an%x02%s", "--name-only", "--no-renames", rng, "--", rel or ".")
+    files: dict[str, dict] = {}
+    author = subject = ""
+    for line in log.splitlines():
+        if line.startswith("\x01"):
+            author, subject = line[1:].split("\x02", 1)
+        elif line.strip():
+            name = line.rsplit("/", 1)[-1]
+            key = name.removesuffix(".yaml") if "/leads/" in f"/{line}" else name
+            info = files.setdefault(key, {"authors": set(), "subjects": []})
+            info["authors"].add(author)
+            info["subjects"].insert(0, subject)
+    return count, files
+
+
+def _merge(g: _Git, ref: str, remote: str, branch: str, resolve: dict) -> None:
+    fd, report = tempfile.mkstemp(prefix="pipeline-merge-", suffix=".jsonl")
+    os.close(fd)
+    try:
+        env = {REPORT_ENV: report, RESOLVE_ENV: json.dumps(resolve)}
+        res = g.run("merge", "--no-edit", "-m", f"sync: merge {remote}/{branch}", ref, env=env)
+        if res.returncode == 0:
+            return
+        conflicts = []
+        with open(report, encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    conflicts.append(json.loads(line))
+                except ValueError:
+                    continue
+        unmerged = [p for p in g.out("diff", "--name-only", "--diff-filter=U").splitlines() if p]
+        seen = {c["path"] for c in conflicts}
+        for p in unmerged:
+            if p not in seen:
+                conflicts.append({"path": p, "key": "(file)", "base": None, "ours": None, "theirs": None})
+        g.run("merge", "--abort")  # back to exactly what was here: the tree was clean before the merge
+        if conflicts:
+            raise SyncConflict(conflicts, remote)
+        raise RepoUnusable(f"git could not merge {remote}/{branch}: {_last_lines(res.stderr + res.stdout)}; "
+                           "nothing was changed here")
+    finally:
+        os.unlink(report)
+
+
+def sync(pipe: Pipeline, resolve: dict[str, dict[str, str]] | None = None, commit_edits: bool = False,
+         timeout: float = NETWORK_TIMEOUT) -> SyncResult:
+    from pipeline_tui.core.gitrepo import GitRepo
+    from pipeline_tui.core.ops import configure_merge_driver
+
+    repo = GitRepo(pipe.root)
+    repo.require_identity()
+    g = _Git(repo.top)
+    rel = repo.rel(pipe.root) if pipe.root.resolve() != repo.top else ""
+    rel = "" if rel == "." else rel
+    result = SyncResult()
+    with repo.write_lock():
+        _check_state(g, repo.git_dir)
+        configure_merge_driver(repo)  # a fresh clone has the .gitattributes but not the driver's config
+        branch = g.out("symbolic-ref", "--quiet", "--short", "HEAD")
+        if not branch:
+            raise RepoUnusable("HEAD is detached (not on a branch); check out your branch (git switch main), "
+                               "then sync again")
+        remotes = g.out("remote").split()
+        if not remotes:
+            raise RepoUnusable("no remote to sync with: add one (git remote add origin URL, for example a bare "
+                               "repository on a shared drive or a GitHub URL), then sync again")
+        upstream = g.out("rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}")
+        if upstream and "/" in upstream and upstream.split("/", 1)[0] in remotes:
+            remote, rbranch = upstream.split("/", 1)
+        else:
+            remote = "origin" if "origin" in remotes else remotes[0]
+            rbranch = branch
+        result.remote, result.branch = remote, rbranch
+        dirty = _dirty(g, rel)
+        if dirty:
+            if not commit_edits:
+                shown = ", ".join(dirty[:3]) + (f" and {len(dirty) - 3} more" if len(dirty) > 3 else "")
+                raise RepoUnusable(f"{len(dirty)} file(s) changed here but not committed ({shown}); commit them "
+                                   "with pipeline sync --commit (or git commit), or put them aside (git stash), "
+                                   "then sync again")
+            result.committed_edits = _commit_edits(g, pipe, rel, dirty)
+        for _attempt in range(3):
+            fetched = g.run("fetch", "--quiet", remote, timeout=timeout)
+            if fetched.returncode != 0:
+                url = g.out("remote", "get-url", remote)
+                raise RepoUnusable(f"cannot reach {remote} ({url}): {_last_lines(fetched.stderr)}; you may be "
+                                   "offline or the URL is wrong; everything here is safe and committed, sync "
+                                   "again later")
+            ref = f"refs/remotes/{remote}/{rbranch}"
+            has_remote = bool(g.out("rev-parse", "--verify", "--quiet", ref))
+            if has_remote:
+                count, files = _incoming(g, f"HEAD..{ref}", rel)
+                if count:
+                    _merge(g, ref, remote, rbranch, resolve or {})
+                    result.received += count
+                    for k, v in files.items():
+                        info = result.incoming.setdefault(k, {"authors": set(), "subjects": []})
+                        info["authors"] |= v["authors"]
+                        info["subjects"] += v["subjects"]
+                ahead = int(g.out("rev-list", "--count", f"{ref}..HEAD") or 0)
+            else:
+                ahead = int(g.out("rev-list", "--count", "HEAD") or 0)
+            if not ahead:
+                break
+            args = ["push"]
+            if not upstream:
+                args.append("-u")
+            pushed = g.run(*args, remote, f"HEAD:refs/heads/{rbranch}", timeout=timeout)
+            if pushed.returncode == 0:
+                result.pushed += ahead
+                upstream = upstream or f"{remote}/{rbranch}"
+                break
+            text = pushed.stderr + pushed.stdout
+            if "[rejected]" in text and ("fetch first" in text or "non-fast-forward" in text):
+                continue  # someone pushed meanwhile: fetch, merge and try again
+            raise RepoUnusable(f"{remote} refused the push: {_push_error(text)}; your commits are safe here "
+                               "(nothing was lost); fix the cause and sync again")
+        else:
+            raise RepoUnusable(f"{remote} kept moving while syncing (others are pushing); sync again in a moment")
+    result.duplicates = _duplicates(pipe, set(result.incoming))
+    return result
+
+
+def _duplicates(pipe: Pipeline, incoming: set[str]) -> list[str]:
+    if not incoming:
+        return []
+    from pipeline_tui.core.checks import duplicate_problems
+
+    fresh = Pipeline.open(pipe.root)
+    out = []
+    for p in duplicate_problems(fresh, fresh.leads()):
+        stem = p.path.rsplit("/", 1)[-1].removesuffix(".yaml")
+        if stem in incoming or any(i in p.message for i in incoming):
+            out.append(f"{p.path}: {p.message}")
+    return out
+
+
+def status(pipe: Pipeline) -> dict:
+    """Remote, upstream and ahead/behind as of the last fetch (no network)."""
+    from pipeline_tui.core.gitrepo import GitRepo
+
+    repo = GitRepo(pipe.root)
+    g = _Git(repo.top)
+    remotes = g.out("remote").split()
+    branch = g.out("symbolic-ref", "--quiet", "--short", "HEAD")
+    upstream = g.out("rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}")
+    ahead = behind = None
+    if upstream:
+        counts = g.out("rev-list", "--left-right", "--count", "HEAD...@{upstream}").split()
+        if len(counts) == 2:
+            ahead, behind = int(counts[0]), int(counts[1])
+    rel = repo.rel(pipe.root) if pipe.root.resolve() != repo.top else ""
+    return {"remotes": remotes, "branch": branch, "upstream": upstream, "ahead": ahead, "behind": behind,
+            "dirty": _dirty(g, rel), "url": g.out("remote", "get-url", remotes[0]) if remotes else ""}
