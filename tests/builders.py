@@ -53,3 +53,25 @@ def write_leads(pipe: Pipeline, leads: dict[str, dict]) -> None:
         (pipe.leads_dir / f"{lead_id}.yaml").write_text(render_mapping(data), encoding="utf-8")
     subprocess.run(["git", "add", "-A"], cwd=pipe.root, check=True)
     subprocess.run(["git", "commit", "-qm", "leads"], cwd=pipe.root, check=True)
+
+
+def make_team(tmp, n_clones: int = 1):  # noqa: ANN001, ANN201
+    """A pipeline `a` with one lead, pushed to a bare remote, and n clones (authors Bob, Carol)."""
+    from pipeline_tui.core.ops import add_lead
+    from pipeline_tui.core.sync import sync
+    from tests.conftest import TODAY, git
+
+    a = init_pipeline(tmp / "a")
+    lead = add_lead(a, "Jane Doe", "referral", company="Acme", next_action="Call", due="2026-11-25",
+                    today=TODAY).lead_id
+    bare = tmp / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
+    git(a.root, "remote", "add", "origin", str(bare))
+    sync(a)
+    clones = []
+    for i in range(n_clones):
+        path = tmp / f"clone{i}"
+        subprocess.run(["git", "clone", "-q", str(bare), str(path)], check=True)
+        git(path, "config", "user.name", ["Bob", "Carol"][i % 2])
+        clones.append(Pipeline.open(path))
+    return a, clones, lead, bare

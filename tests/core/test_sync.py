@@ -14,28 +14,12 @@ from pipeline_tui.core.merge import merge_texts
 from pipeline_tui.core.ops import add_lead, init_pipeline, log_activity, set_fields
 from pipeline_tui.core.store import Pipeline
 from pipeline_tui.core.sync import SyncConflict, parse_resolutions, sync
+from tests.builders import make_team
 from tests.conftest import TODAY, git
 
 
 def head(p: Pipeline) -> str:
     return git(p.root, "rev-parse", "HEAD").strip()
-
-
-def make_team(tmp, n_clones: int = 1):  # noqa: ANN001, ANN201
-    a = init_pipeline(tmp / "a")
-    lead = add_lead(a, "Jane Doe", "referral", company="Acme", next_action="Call", due="2026-11-25",
-                    today=TODAY).lead_id
-    bare = tmp / "remote.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
-    git(a.root, "remote", "add", "origin", str(bare))
-    sync(a)
-    clones = []
-    for i in range(n_clones):
-        path = tmp / f"clone{i}"
-        subprocess.run(["git", "clone", "-q", str(bare), str(path)], check=True)
-        git(path, "config", "user.name", ["Bob", "Carol"][i % 2])
-        clones.append(Pipeline.open(path))
-    return a, clones, lead, bare
 
 
 @pytest.fixture

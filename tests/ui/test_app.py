@@ -259,7 +259,41 @@ async def test_sync_screen_shows_ahead_and_behind(two_leads, tmp_path):
         await pilot.press("y")
         await loaded(pilot)
         text = shown(app.screen.query_one("#sync-status"))
-        assert "1 commit(s) ahead, 0 behind" in text
+        assert "1 commit(s) to send, 0 to receive" in text
+        await pilot.press("s")
+        await loaded(pilot)
+        assert "sent 1 commit(s) to origin/main" in shown(app.screen.query_one("#sync-result"))
+    assert git(pipe.root, "rev-parse", "HEAD") == git(remote, "rev-parse", "main")
+
+
+async def test_sync_screen_shows_both_values_and_resolves(tmp_path):
+    from pipeline_tui.core.sync import sync
+    from tests.builders import make_team
+
+    a, (b,), lead, _ = make_team(tmp_path)
+    sync(b)
+    set_fields(a, lead, ["stage=qualified", "owner=alice"], today=TODAY)
+    set_fields(b, lead, ["stage=lost", "owner=bob"], today=TODAY)
+    sync(a)
+    app = make_app(b.root, today=TODAY, watch=False)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("y")
+        await loaded(pilot)
+        await pilot.press("s")
+        await loaded(pilot)
+        assert "Stopped: 2 field(s)" in shown(app.screen.query_one("#sync-result"))
+        from textual.widgets import OptionList
+
+        options = app.screen.query_one(OptionList)
+        lines = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert any('stage: here "lost" · on origin "qualified"' in x for x in lines)
+        assert b.read(lead).data["stage"] == "lost"  # nothing changed yet
+        await pilot.press("t", "o", "s")  # stage: take theirs; owner: keep ours
+        await loaded(pilot)
+        assert "received" in shown(app.screen.query_one("#sync-result"))
+    data = b.read(lead).data
+    assert (data["stage"], data["owner"]) == ("qualified", "bob")
 
 
 async def test_done_key_logs_it_and_plans_the_cadence_next(two_leads):

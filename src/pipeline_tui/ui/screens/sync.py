@@ -1,44 +1,166 @@
-"""The Sync screen: the remote, and how far ahead/behind it this clone is."""
+"""The Sync screen: the remote, ahead/behind, `s` to sync (in a worker), what came in, and any field
+changed differently on both sides with both values: `o` keeps ours, `t` takes theirs, `s` syncs again."""
 
 from __future__ import annotations
 
+import json
+
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from pipeline_tui.core.errors import PipelineError
+
+
+def _v(value) -> str:  # noqa: ANN001
+    return "(none)" if value is None else json.dumps(value, ensure_ascii=False, default=str)
 
 
 class SyncScreen(Screen):
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="sync.back")]
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="sync.back"),
+        Binding("s", "sync", "Sync now", id="sync.now", tooltip="Fetch, merge field by field, push"),
+        Binding("c", "sync(True)", "Commit edits + sync", id="sync.commit",
+                tooltip="Commit hand-edited files, then sync"),
+        Binding("o", "choose('ours')", "Keep ours", id="sync.ours", tooltip="Keep this clone's value"),
+        Binding("t", "choose('theirs')", "Take theirs", id="sync.theirs", tooltip="Take the remote's value"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conflicts: list[dict] = []
+        self.choices: dict[int, str] = {}
+        self.remote = "the remote"
+        self.busy = False
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Checking the remote…", id="sync-status")
+        yield Static("", id="sync-result")
+        yield OptionList(id="conflicts")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "Sync"
+        self.query_one("#conflicts").display = False
         self.check()
 
-    @work(thread=True, exclusive=True, group="sync")
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "choose":
+            return bool(self.conflicts)
+        return True
+
+    # --- status, no network ---
+    @work(thread=True, exclusive=True, group="sync-status")
     def check(self) -> None:
-        from pipeline_tui.core.gitrepo import GitRepo
+        from pipeline_tui.core.sync import status
 
         try:
-            repo = GitRepo(self.app.pipe.root)
-            remotes = repo.cmd.remote().split()
-            if not remotes:
-                text = ("No remote: this pipeline lives only on this machine.\n\n"
-                        "To share it: git remote add origin <url>, then git push -u origin HEAD.")
+            st = status(self.app.pipe)
+        except PipelineError as exc:
+            self.app.call_from_thread(self._show_status, Text(exc.one_line(), style="red"))
+            return
+        text = Text()
+        if not st["remotes"]:
+            text.append("No remote: this pipeline lives only on this machine.\n\n", style="bold")
+            text.append("To share it: create a bare repository everyone can reach (git init --bare -b main "
+                        "/shared/sales.git, or an empty GitHub repository), then: git remote add origin <url>, "
+                        "and press s.")
+        else:
+            text.append(f"Remote: {st['remotes'][0]}  {st['url']}\n", style="bold")
+            text.append(f"Branch: {st['branch'] or '(detached)'}")
+            if st["upstream"]:
+                text.append(f" → {st['upstream']}: {st['ahead']} commit(s) to send, {st['behind']} to receive "
+                            "(as of the last fetch)\n")
             else:
-                try:
-                    counts = repo.cmd.rev_list("--left-right", "--count", "HEAD...@{upstream}").split()
-                    ahead, behind = counts
-                    text = (f"Remote: {remotes[0]}\n\n{ahead} commit(s) ahead, {behind} behind "
-                            "(as of the last fetch).")
-                except Exception:  # noqa: BLE001 - no upstream configured
-                    text = f"Remote: {', '.join(remotes)}; this branch has no upstream (git push -u origin HEAD)."
-        except Exception as exc:  # noqa: BLE001
-            text = f"Cannot read the repository: {exc}"
-        self.app.call_from_thread(self.query_one("#sync-status", Static).update, text)
+                text.append(" (not synced yet: s sends it)\n")
+            if st["dirty"]:
+                text.append(f"\n{len(st['dirty'])} file(s) changed but not committed: "
+                            f"{', '.join(st['dirty'][:5])}. Press c to commit them and sync.\n", style="yellow")
+            text.append("\ns: sync now (fetch, merge field by field, push)")
+        self.app.call_from_thread(self._show_status, text)
+
+    def _show_status(self, text: Text) -> None:
+        self.query_one("#sync-status", Static).update(text)
+
+    # --- sync ---
+    def action_sync(self, commit_edits: bool = False) -> None:
+        if self.busy:
+            return
+        self.busy = True
+        resolve: dict[str, dict[str, str]] = {}
+        for i, side in self.choices.items():
+            c = self.conflicts[i]
+            stem = c["path"].rsplit("/", 1)[-1].removesuffix(".yaml")
+            resolve.setdefault(stem, {})["*" if c["key"] == "(file)" else c["key"]] = side
+        self.query_one("#sync-result", Static).update(Text("Syncing…", style="bold"))
+        self.run_sync(resolve, commit_edits)
+
+    @work(thread=True, exclusive=True, group="sync")
+    def run_sync(self, resolve: dict, commit_edits: bool) -> None:
+        from pipeline_tui.core.sync import SyncConflict, sync
+
+        try:
+            result = sync(self.app.pipe, resolve=resolve, commit_edits=commit_edits)
+        except SyncConflict as exc:
+            self.app.call_from_thread(self._conflicts, exc)
+            return
+        except PipelineError as exc:
+            self.app.call_from_thread(self._done, Text(exc.one_line(), style="bold red"))
+            return
+        except Exception as exc:  # noqa: BLE001 - a bug must not lose the UI; say what happened
+            self.app.call_from_thread(self._done, Text(f"{type(exc).__name__}: {exc}", style="bold red"))
+            return
+        self.app.call_from_thread(self._done, Text("\n".join(result.summary()), style="green"), True)
+
+    def _done(self, text: Text, ok: bool = False) -> None:
+        self.busy = False
+        self.query_one("#sync-result", Static).update(text)
+        if ok:
+            self.conflicts, self.choices = [], {}
+            self.query_one("#conflicts").display = False
+            self.app.load_leads()
+        self.refresh_bindings()
+        self.check()
+
+    def _conflicts(self, exc) -> None:  # noqa: ANN001
+        self.busy = False
+        self.conflicts, self.choices, self.remote = exc.conflicts, {}, exc.remote
+        self.query_one("#sync-result", Static).update(Text(
+            f"Stopped: {len(self.conflicts)} field(s) changed differently here and on {exc.remote}. Nothing was "
+            "changed here. For each: o keeps ours, t takes theirs; then s syncs again.", style="bold yellow"))
+        self._render_conflicts()
+        options = self.query_one("#conflicts", OptionList)
+        options.display = True
+        options.focus()
+        self.refresh_bindings()
+        self.check()  # the fetch moved the remote's branch: show the new counts
+
+    def _render_conflicts(self) -> None:
+        options = self.query_one("#conflicts", OptionList)
+        keep = options.highlighted or 0
+        options.clear_options()
+        for i, c in enumerate(self.conflicts):
+            choice = self.choices.get(i)
+            mark = {"ours": "[keep ours]  ", "theirs": "[take theirs]"}.get(choice, "[choose o/t] ")
+            if c["key"] == "(file)":
+                line = f"{mark} {c['path']}: {c['ours'] or 'changed on both sides; git could not merge it'}"
+            else:
+                line = (f"{mark} {c['path']}  {c['key']}: here {_v(c['ours'])} · on {self.remote} {_v(c['theirs'])}"
+                        f" · was {_v(c['base'])}")
+            options.add_option(Option(Text(line, style="green" if choice else "yellow")))
+        if self.conflicts:
+            options.highlighted = min(keep, len(self.conflicts) - 1)
+
+    def action_choose(self, side: str) -> None:
+        options = self.query_one("#conflicts", OptionList)
+        if options.highlighted is None:
+            return
+        self.choices[options.highlighted] = side
+        self._render_conflicts()
+        if options.highlighted < len(self.conflicts) - 1:
+            options.highlighted += 1
