@@ -309,3 +309,17 @@ def test_non_overlapping_edits_always_converge(tmp_path_factory, edits, notes):
         assert f"note from {side}" in [e.get("text") for e in a.read(leads[lead_i]).data.get("log", [])]
     for f in a.leads_dir.glob("*.yaml"):
         assert "<<<<<<<" not in f.read_text()
+
+
+def test_rebase_left_half_done_by_git_is_explained(team, run):
+    a, b, lead, _ = team
+    for p, text in ((a, "from a\n"), (b, "from b\n")):
+        (p.root / "README.md").write_text(text)
+        git(p.root, "add", "README.md")
+        git(p.root, "commit", "-qm", f"readme {text.strip()}")
+    sync(a)
+    git(b.root, "fetch", "-q", "origin")
+    subprocess.run(["git", "rebase", "origin/main"], cwd=b.root, capture_output=True)
+    assert (b.root / ".git" / "rebase-merge").exists() or (b.root / ".git" / "rebase-apply").exists()
+    res = run("-C", str(b.root), "sync")
+    assert res.code == 3 and "rebase is half done" in res.err and "git rebase --abort" in res.err
