@@ -8,7 +8,6 @@ commands that need them.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import shutil
 import sys
@@ -50,7 +49,12 @@ class Ctx:
 
 
 def _emit_json(data) -> None:  # noqa: ANN001
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    """JSON on stdout: indented for a person at a terminal; compact (the C encoder, ~10x faster on
+    thousands of leads) when a program reads it."""
+    import json
+
+    indent = 2 if sys.stdout.isatty() else None
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=indent, default=str))
     sys.stdout.write("\n")
 
 
@@ -269,7 +273,10 @@ def list_cmd(obj: Ctx, query: tuple[str, ...], as_json: bool, sort_key: str, rev
     broken = [lead for lead in leads if lead.broken]
     shown = sort_leads(narrow((lead for lead in leads if not lead.broken), preds), sort_key, pipe.playbook, reverse)
     if as_json:
-        _emit_json([lead.summary() for lead in shown])
+        if sys.stdout.isatty():
+            _emit_json([lead.summary() for lead in shown])
+        else:  # each lead's JSON text comes from the cache: join, do not encode 10,000 objects again
+            sys.stdout.write("[" + ",".join(lead.summary_json() for lead in shown) + "]\n")
     else:
         print_table(shown, today)
         click.echo(f"{len(shown)} of {len(leads) - len(broken)} leads", err=True)
@@ -338,6 +345,8 @@ def _print_lead(lead, problems, today: dt.date, outlook=()) -> None:  # noqa: AN
         click.echo(f"  {'next':<14}" + click.style("none — plan one: pipeline set ID next.action=... next.due=+3d", fg="yellow"))
     for label, text, severity in outlook:
         click.echo(f"  {label:<14}" + (click.style(text, fg="yellow") if severity else text))
+    import json
+
     from pipeline_tui.core.lead import KNOWN_KEYS
 
     extra = {k: v for k, v in d.items() if k not in KNOWN_KEYS}

@@ -21,3 +21,26 @@ def test_cache_follows_edits_and_survives_corruption(pipe):
     assert Pipeline(pipe.root).leads()[0].name == "Jane Roe"
     path.unlink()
     assert Pipeline(pipe.root).leads() == []
+
+
+def test_cached_figures_follow_a_playbook_change(pipe):
+    lead_id = add_lead(pipe, "Jane Doe", "event", today=TODAY).lead_id
+    first = Pipeline(pipe.root).leads()[0]
+    assert (first.group, first.origin) == ("events", "seller")
+    text = (pipe.root / "pipeline.yaml").read_text().replace(
+        "event:       {group: events,          origin: seller", "event:       {group: referrals,       origin: buyer")
+    (pipe.root / "pipeline.yaml").write_text(text)
+    again = Pipeline(pipe.root).leads()[0]  # the lead file did not change; its figures must
+    assert (again.id, again.group, again.origin) == (lead_id, "referrals", "buyer")
+
+
+def test_restored_leads_equal_freshly_built_ones(tmp_path):
+    from pipeline_tui.core.demo import build_demo
+    from pipeline_tui.core.lead import Lead
+
+    demo = build_demo(tmp_path / "demo", today=TODAY)
+    Pipeline(demo.root).leads()  # fills the cache
+    warm = Pipeline(demo.root).leads()
+    for lead in warm:
+        fresh = Lead(lead.id, lead.path, lead.data, demo.playbook)
+        assert lead.derived() == fresh.derived() and lead.summary() == fresh.summary()

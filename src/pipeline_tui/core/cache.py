@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-VERSION = 1
+VERSION = 3
 
 
 def cache_path(root: Path) -> Path:
@@ -29,7 +29,9 @@ def cache_path(root: Path) -> Path:
 class LeadCache:
     def __init__(self, path: Path):
         self.path = path
-        self.entries: dict[str, tuple[tuple[int, int], Any]] = {}
+        # name -> (stamp, parsed data, playbook signature, the Lead's derived fields under that playbook,
+        #          its `list --json` object as text)
+        self.entries: dict[str, tuple[tuple[int, int], Any, str, tuple | None, str | None]] = {}
         self.used: set[str] = set()
         self.dirty = False
 
@@ -50,15 +52,20 @@ class LeadCache:
                 gc.enable()
         return cache
 
-    def get(self, name: str, stamp: tuple[int, int]) -> Any:
+    def get(self, name: str, stamp: tuple[int, int], signature: str = "") -> tuple[Any, tuple | None, str | None] | None:
+        """(data, derived fields, summary JSON) — the last two None when made under another playbook —
+        or None on a miss."""
         hit = self.entries.get(name)
         self.used.add(name)
         if hit is not None and hit[0] == stamp:
-            return hit[1]
+            if hit[2] == signature and signature:
+                return hit[1], hit[3], hit[4]
+            return hit[1], None, None
         return None
 
-    def put(self, name: str, stamp: tuple[int, int], data: Any) -> None:
-        self.entries[name] = (stamp, data)
+    def put(self, name: str, stamp: tuple[int, int], data: Any, signature: str = "",
+            derived: tuple | None = None, summary_json: str | None = None) -> None:
+        self.entries[name] = (stamp, data, signature, derived, summary_json)
         self.dirty = True
 
     def save(self) -> None:

@@ -164,6 +164,6 @@ def build_demo(target: Path, today: dt.date | None = None, seed: int = 7) -> Pip
         with _as(owner, when):
             repo.commit([path], message, "add" if is_new else "set", new_paths=[path] if is_new else None)
     if repo.identity_problem():
-        repo.cmd.config("user.name", "Demo User")
-        repo.cmd.config("user.email", "demo@example.invalid")
+        repo.run("config", "user.name", "Demo User")
+        repo.run("config", "user.email", "demo@example.invalid")
     return pipe

@@ -11,6 +11,7 @@ import contextlib
 import fcntl
 import os
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -49,31 +50,93 @@ class CommitInfo:
     subject: str
 
 
+def _find_plain_repo(path: Path) -> tuple[Path, Path] | None:
+    """(work tree, .git folder) of an ordinary repository holding path; None when git must be asked."""
+    if any(v in os.environ for v in ("GIT_DIR", "GIT_WORK_TREE", "GIT_CEILING_DIRECTORIES")):
+        return None
+    here = path.resolve()
+    for folder in (here, *here.parents):
+        dot = folder / ".git"
+        if dot.is_dir() and (dot / "HEAD").is_file():
+            return folder, dot
+        if dot.exists():
+            return None  # a .git file (worktree, submodule): let git resolve it
+    return None
+
+
+class GitFailed(Exception):
+    """A git command exited non-zero; `stderr` says why."""
+
+    def __init__(self, args: tuple[str, ...], stderr: str):
+        self.stderr = stderr
+        super().__init__(f"git {' '.join(args[:2])}: {stderr.strip()}")
+
+
 class GitRepo:
-    """The git repository holding a pipeline folder (the pipeline may be a subfolder)."""
+    """The git repository holding a pipeline folder (the pipeline may be a subfolder).
+
+    The write path (locate, identity, commit, unstage) runs the git binary directly: a `set` is one
+    Python process plus `git commit`, without GitPython's import and its `git version` call. GitPython
+    serves everything else through `cmd`, imported on first use.
+    """
 
     def __init__(self, path: Path):
-        git = _git_module()
-        self._git = git
-        try:
-            self.repo = git.Repo(path, search_parent_directories=True)
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-            raise RepoUnusable(f"{path} is not inside a git repository; run `pipeline init {path}`") from None
-        if self.repo.bare:
-            raise RepoUnusable(f"{path} is a bare git repository; clone it to work in it")
-        self.top = Path(self.repo.working_tree_dir).resolve()
-        self.git_dir = Path(self.repo.git_dir).resolve()
-        self.cmd = self.repo.git
-        self.cmd.update_environment(**_env_git())
+        if shutil.which("git") is None:
+            raise RepoUnusable("git is not installed or not on PATH; install git (https://git-scm.com) and try again")
+        path = Path(path)
+        if not path.exists():
+            raise RepoUnusable(f"{path} does not exist; run `pipeline init {path}`")
+        found = _find_plain_repo(path)
+        if found is not None:  # the common case, found without starting a process
+            self.top, self.git_dir = found
+        else:  # worktrees, submodules, GIT_DIR, bare repositories: ask git
+            res = subprocess.run(["git", "rev-parse", "--is-bare-repository", "--absolute-git-dir",
+                                  "--show-toplevel"], cwd=path, capture_output=True, text=True,
+                                 env={**os.environ, **_env_git()})
+            lines = res.stdout.splitlines()
+            if res.returncode != 0 or not lines:
+                raise RepoUnusable(f"{path} is not inside a git repository; run `pipeline init {path}`")
+            if lines[0] == "true" or len(lines) < 3:
+                raise RepoUnusable(f"{path} is a bare git repository; clone it to work in it")
+            self.git_dir = Path(lines[1]).resolve()
+            self.top = Path(lines[2]).resolve()
+        self._cmd = None
+        self._repo = None
+
+    @property
+    def repo(self):  # noqa: ANN201 - GitPython's Repo
+        """GitPython's Repo (imported on first use: it costs ~165 ms); reads history and blobs."""
+        if self._repo is None:
+            git = _git_module()
+            self._git = git
+            self._repo = git.Repo(self.top)
+        return self._repo
+
+    @property
+    def cmd(self):  # noqa: ANN201 - GitPython's `repo.git`
+        """GitPython's command object, with prompts off."""
+        if self._cmd is None:
+            self._cmd = self.repo.git
+            self._cmd.update_environment(**_env_git())
+        return self._cmd
+
+    def run(self, *args: str, check: bool = True) -> str:
+        """Run `git args` in the work tree; stdout without its final newline. Raises GitFailed."""
+        res = subprocess.run(["git", *args], cwd=self.top, capture_output=True, text=True,
+                             env={**os.environ, **_env_git()})
+        if check and res.returncode != 0:
+            raise GitFailed(args, res.stderr)
+        return res.stdout.removesuffix("\n")
 
     @classmethod
     def init(cls, path: Path) -> GitRepo:
-        git = _git_module()
-        try:
-            git.Repo(path, search_parent_directories=True)
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        inside = path.is_dir() and subprocess.run(["git", "rev-parse", "--git-dir"], cwd=path,
+                                                   capture_output=True).returncode == 0
+        if not inside:
             path.mkdir(parents=True, exist_ok=True)
-            git.Repo.init(path, initial_branch="main") if _supports_initial_branch(git) else git.Repo.init(path)
+            res = subprocess.run(["git", "init", "-q", "-b", "main"], cwd=path, capture_output=True, text=True)
+            if res.returncode != 0:  # git older than 2.28: no -b
+                subprocess.run(["git", "init", "-q"], cwd=path, check=True, capture_output=True)
         return cls(path)
 
     def rel(self, path: Path) -> str:
@@ -81,10 +144,9 @@ class GitRepo:
 
     # --- identity and locks ---
     def identity_problem(self) -> str | None:
-        try:
-            self.cmd.var("GIT_COMMITTER_IDENT")
-            self.cmd.var("GIT_AUTHOR_IDENT")
-        except self._git.GitCommandError:
+        try:  # one process: an unknown identity fails the author's as it fails the committer's
+            self.run("var", "GIT_AUTHOR_IDENT")
+        except GitFailed:
             return IDENTITY_HELP
         return None
 
@@ -137,50 +199,57 @@ class GitRepo:
         rels = [self.rel(p) for p in paths]
         try:
             if new_paths:
-                self.cmd.add("--", *[self.rel(p) for p in new_paths])
-            self.cmd.commit("-q", "--no-verify", "-m", body, "--", *rels)
-        except self._git.GitCommandError as exc:
+                self.run("add", "--", *[self.rel(p) for p in new_paths])
+            self.run("commit", "-q", "--no-verify", "-m", body, "--", *rels)
+            return self._head_from_files() or self.run("rev-parse", "HEAD")
+        except GitFailed as exc:
             raise RepoUnusable(f"git commit failed: {_git_error(exc)}") from None
-        return self.cmd.rev_parse("HEAD")
 
     def revert(self, sha: str, message: str, action: str, extra_trailers: dict[str, str] | None = None) -> str:
         """Revert one commit as a new commit of ours; on any failure, leave the tree as it was."""
         body = _with_trailers(message, action, extra_trailers)
         try:
-            self.cmd.revert("--no-commit", sha)
-            self.cmd.commit("-q", "--no-verify", "-m", body)
-        except self._git.GitCommandError as exc:
-            with contextlib.suppress(self._git.GitCommandError):
-                self.cmd.revert("--abort")
+            self.run("revert", "--no-commit", sha)
+            self.run("commit", "-q", "--no-verify", "-m", body)
+        except GitFailed as exc:
+            self.run("revert", "--abort", check=False)
             raise RepoUnusable(f"cannot undo {sha[:8]}: {_git_error(exc)}") from None
-        return self.cmd.rev_parse("HEAD")
+        return self.run("rev-parse", "HEAD")
+
+    def _head_from_files(self) -> str | None:
+        """HEAD's commit read from .git/HEAD and its loose ref (a commit just wrote it); None if unsure."""
+        try:
+            head = (self.git_dir / "HEAD").read_text().strip()
+            if head.startswith("ref: refs/"):
+                sha = (self.git_dir / head[5:]).read_text().strip()
+            else:
+                sha = head
+        except OSError:
+            return None
+        return sha if len(sha) in (40, 64) and all(c in "0123456789abcdef" for c in sha) else None
 
     def head(self) -> str | None:
-        try:
-            return self.cmd.rev_parse("--verify", "-q", "HEAD")
-        except self._git.GitCommandError:
-            return None
+        return self.run("rev-parse", "--verify", "-q", "HEAD", check=False) or None
 
     def is_tracked(self, path: Path) -> bool:
         try:
-            self.cmd.ls_files("--error-unmatch", "--", self.rel(path))
+            self.run("ls-files", "--error-unmatch", "--", self.rel(path))
             return True
-        except self._git.GitCommandError:
+        except GitFailed:
             return False
 
     def unstage(self, path: Path) -> None:
-        with contextlib.suppress(self._git.GitCommandError):
-            if self.head():
-                self.cmd.reset("-q", "HEAD", "--", self.rel(path))
-            else:
-                self.cmd.rm("-q", "--cached", "--", self.rel(path))
+        if self.head():
+            self.run("reset", "-q", "HEAD", "--", self.rel(path), check=False)
+        else:
+            self.run("rm", "-q", "--cached", "--", self.rel(path), check=False)
 
     # --- history ---
     def tool_commits(self, limit: int = 500) -> list[tuple[str, str, dict[str, str]]]:
         """(sha, subject, trailers) of recent commits, newest first."""
         if not self.head():
             return []
-        out = self.cmd.log(f"-n{limit}", "--format=%H%x1f%s%x1f%(trailers:only,unfold)%x1e")
+        out = self.run("log", f"-n{limit}", "--format=%H%x1f%s%x1f%(trailers:only,unfold)%x1e")
         commits = []
         for rec in out.split("\x1e"):
             rec = rec.strip("\n")
@@ -209,11 +278,3 @@ def _git_error(exc: Exception) -> str:
     if "Please tell me who you are" in text or "Author identity unknown" in text or "empty ident" in text:
         return IDENTITY_HELP
     return text or str(exc).splitlines()[0]
-
-
-def _supports_initial_branch(git) -> bool:  # noqa: ANN001
-    try:
-        version = git.Git().version_info
-    except Exception:  # pragma: no cover
-        return False
-    return version >= (2, 28)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import secrets
 import unicodedata
 from typing import Any
 
@@ -39,6 +38,8 @@ def slugify(text: str, limit: int = 60) -> str:
 
 def new_id(name: str, company: str | None = None, exists=lambda _id: False) -> str:  # noqa: ANN001
     """A readable slug of company and name plus a short random part: `acme-jane-doe-k3f9`."""
+    import secrets
+
     base = slugify(" ".join(p for p in (company or "", name) if p)) or "lead"
     alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
     for _ in range(100):
@@ -78,7 +79,7 @@ class Lead:
     __slots__ = (
         "id", "path", "data", "_issues", "_playbook", "broken", "name", "company", "email", "source", "group", "origin",
         "stage", "horizon", "owner", "value", "created", "next_action", "next_due", "tags", "grade",
-        "sales_qualified", "closed", "won", "interest", "_text_cache", "stage_since",
+        "sales_qualified", "closed", "won", "interest", "_text_cache", "stage_since", "_json",
     )
 
     def __init__(self, lead_id: str, path: str, data: Any, playbook: Playbook, broken: str | None = None,
@@ -134,6 +135,27 @@ class Lead:
         self.won = playbook.is_won(self.stage)
         self._text_cache = None
         self.stage_since: dt.date | None = None  # set from git history (stage_history.attach) when known
+        self._json: str | None = None
+
+    DERIVED = ("name", "company", "email", "source", "group", "origin", "stage", "horizon", "owner", "value",
+               "created", "next_action", "next_due", "tags", "grade", "sales_qualified", "closed", "won", "interest")
+
+    def derived(self) -> tuple:
+        """What the constructor worked out from the data and the playbook, for the cache."""
+        return tuple(getattr(self, k) for k in self.DERIVED)
+
+    @classmethod
+    def restore(cls, lead_id: str, path: str, data: dict, playbook: Playbook, derived: tuple,
+                summary_json: str | None = None) -> Lead:
+        """A lead from cached data and `derived()` made under the same playbook: no work repeated."""
+        self = cls.__new__(cls)
+        self.id, self.path, self.data, self._playbook = lead_id, path, data, playbook
+        self._issues, self.broken, self._text_cache, self.stage_since = None, None, None, None
+        self._json = summary_json
+        (self.name, self.company, self.email, self.source, self.group, self.origin, self.stage, self.horizon,
+         self.owner, self.value, self.created, self.next_action, self.next_due, self.tags, self.grade,
+         self.sales_qualified, self.closed, self.won, self.interest) = derived
+        return self
 
     @property
     def issues(self) -> list[Issue]:
@@ -194,6 +216,14 @@ class Lead:
         if stage is None or stage.limit_days is None or days is None or days <= stage.limit_days:
             return None
         return days, stage.limit_days
+
+    def summary_json(self) -> str:
+        """`summary()` as compact JSON text (kept in the cache: `list --json` only joins them)."""
+        if self._json is None:
+            import json
+
+            self._json = json.dumps(self.summary(), ensure_ascii=False)
+        return self._json
 
     def summary(self) -> dict:
         """The JSON object of `list --json` (fixed contract, SPEC section 4)."""

@@ -48,10 +48,10 @@ class Change:
 
 def configure_merge_driver(repo: GitRepo) -> None:
     driver = f"{shlex.quote(sys.executable)} -m pipeline_tui merge-driver %O %A %B %P"
-    if repo.cmd.config("--get", "--default", "", f"merge.{MERGE_DRIVER}.driver") == driver:
+    if repo.run("config", "--get", f"merge.{MERGE_DRIVER}.driver", check=False) == driver:
         return
-    repo.cmd.config(f"merge.{MERGE_DRIVER}.name", "pipeline-tui field-wise YAML merge for lead files")
-    repo.cmd.config(f"merge.{MERGE_DRIVER}.driver", driver)
+    repo.run("config", f"merge.{MERGE_DRIVER}.name", "pipeline-tui field-wise YAML merge for lead files")
+    repo.run("config", f"merge.{MERGE_DRIVER}.driver", driver)
 
 
 def _identity_outside_repo(cwd: Path) -> str | None:
@@ -334,7 +334,6 @@ def update_lead(pipe: Pipeline, lead_id: str, planner, action: str, expect_bytes
         ops, parts = planner(lead.data)
         if not ops:
             return Change(lead_id, "nothing changed", None)
-        repo.require_identity()
         text = yamlio.decode(raw)
         new_text, _ = verified_edit(text, lead.data, ops, lead.path)
         new_bytes = pipe.encode(new_text, raw)

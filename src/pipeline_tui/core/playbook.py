@@ -6,6 +6,7 @@ line, so one typo does not stop the pipeline. `INIT_TEXT` is what `pipeline init
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -183,6 +184,7 @@ class Playbook:
     )
     team: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    signature: str = ""  # a digest of pipeline.yaml: cached per-lead figures are valid for this playbook only
 
     # --- derived ---
     @property
@@ -222,6 +224,7 @@ class Playbook:
         pb = cls()
         try:
             raw = path.read_bytes()
+            pb.signature = hashlib.sha1(raw).hexdigest()
         except FileNotFoundError:
             pb.problems.append(Problem(PLAYBOOK_FILE, 1, "missing: run `pipeline init` to write the default playbook"))
             return pb

@@ -270,16 +270,24 @@ class Pipeline:
 
         cache = LeadCache.for_pipeline(self.root) if use_cache else None
         pb = self.playbook
+        sig = pb.signature
         out = []
         for lead_id, stamp in (self.scan() if stamps is None else stamps).items():
             name = f"{lead_id}.yaml"
-            hit = cache.get(name, stamp) if cache is not None and stamp is not None else None
+            hit = cache.get(name, stamp, sig) if cache is not None and stamp is not None else None
             if hit is not None:
-                out.append(Lead(lead_id, f"{LEADS_DIR}/{name}", hit, pb))
+                data, derived, text = hit
+                if derived is not None:
+                    out.append(Lead.restore(lead_id, f"{LEADS_DIR}/{name}", data, pb, derived, text))
+                else:  # parsed before, under another playbook: work the fields out again
+                    lead = Lead(lead_id, f"{LEADS_DIR}/{name}", data, pb)
+                    if not lead.broken:
+                        cache.put(name, stamp, data, sig, lead.derived(), lead.summary_json())
+                    out.append(lead)
                 continue
             lead, raw = self._lead_from_file(lead_id, self.leads_dir / name)
             if cache is not None and stamp is not None and raw is not None and not lead.broken:
-                cache.put(name, stamp, lead.data)
+                cache.put(name, stamp, lead.data, sig, lead.derived(), lead.summary_json())
             out.append(lead)
         if cache is not None:
             cache.save()

@@ -1,0 +1,175 @@
+"""The benchmark suite: every operation of SPEC section 7 beside its floor, measured in the same run.
+
+    python benchmarks/run.py                  # 1,000, 10,000 and 50,000 leads
+    python benchmarks/run.py --sizes 1000     # a quick look
+
+For each size it generates a realistic pipeline (kept in $PIPELINE_BENCH_DATA, by default the system's
+temporary folder, and rebuilt when missing: it must not sit inside another git repository), then
+times real processes, as a user would run them, with their own empty cache folder:
+
+- floor: a Python process that only reads every lead file's bytes;
+- `list --json` cold (no cache) and warm, and `check`, as ratios to that floor;
+- `set` with its commit, as a ratio to a plain `git add` + `git commit` of one file;
+- the TUI, headless: process start to the first screen with leads, a query keystroke (from the changed
+  query to the table's visible rows painted), and the peak memory of that process.
+
+Each timing is the median of several runs. Prints a table per size and the targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = Path(os.environ.get("PIPELINE_BENCH_DATA") or Path(tempfile.gettempdir()) / "pipeline-tui-bench")
+PY = sys.executable
+
+FLOOR = """
+import os, sys
+d = os.path.join(sys.argv[1], 'leads')
+n = 0
+for name in os.listdir(d):
+    with open(os.path.join(d, name), 'rb') as fh:
+        n += len(fh.read())
+"""
+
+TUI = r"""
+import asyncio, resource, statistics, sys, time
+t0 = float(sys.argv[2])
+from pipeline_tui.ui.app import make_app
+from pipeline_tui.ui.widgets.lead_table import LeadTable
+
+async def main():
+    app = make_app(sys.argv[1], watch=False)
+    async with app.run_test(size=(150, 40)) as pilot:
+        while not (app.loaded and app.screen.query(LeadTable) and app.screen.query_one(LeadTable).lead_count):
+            await asyncio.sleep(0.005)
+        table = app.screen.query_one(LeadTable)
+        for y in range(table.size.height):
+            table.render_line(y)
+        first = time.time() - t0
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("slash")
+        await pilot.pause(0.3)
+        screen = app.screen
+        query = screen.query_one("#query")
+        timings, text = [], ""
+        for ch in "acme overdue owner:alice -stage:lost":
+            text += ch
+            t = time.perf_counter()
+            query.value = text
+            screen.apply_query()
+            for y in range(table.size.height):
+                table.render_line(y)
+            timings.append(time.perf_counter() - t)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(first, statistics.median(timings), max(timings), peak)
+
+asyncio.run(main())
+"""
+
+
+def timed(args: list[str], env: dict, runs: int = 3, ok_codes: tuple[int, ...] = (0,)) -> float:
+    """Median wall time of `runs` runs of a process (check exits 1 when it finds problems)."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        res = subprocess.run(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        times.append(time.perf_counter() - start)
+        if res.returncode not in ok_codes:
+            raise SystemExit(f"{' '.join(args[2:])} failed: {res.stderr.decode()[-500:]}")
+    return statistics.median(times)
+
+
+def pipeline_for(n: int) -> Path:
+    path = DATA / f"p{n}"
+    if not (path / "pipeline.yaml").exists() or len(list((path / "leads").glob("*.yaml"))) != n:
+        shutil.rmtree(path, ignore_errors=True)
+        print(f"generating {n:,} leads…", file=sys.stderr)
+        subprocess.run([PY, str(HERE / "generate.py"), str(path), str(n)], check=True)
+    return path
+
+
+def bench(n: int, runs: int) -> list[tuple[str, float, str, str, str]]:
+    root = pipeline_for(n)
+    cache = Path(tempfile.mkdtemp(prefix="pipeline-bench-cache-"))
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "PIPELINE_DIR": str(root)}
+    cli = [PY, "-m", "pipeline_tui", "-C", str(root)]
+    rows = []
+    floor = timed([PY, "-c", FLOOR, str(root)], env, runs)
+    rows.append(("floor: read every lead file", floor, "1.0x", "", ""))
+    shutil.rmtree(cache, ignore_errors=True)
+    cold = timed(cli + ["list", "--json"], env, 1)
+    warm = timed(cli + ["list", "--json"], env, runs)
+    rows.append(("list --json, cold (no cache)", cold, f"{cold / floor:.1f}x", "", ""))
+    rows.append(("list --json, warm", warm, f"{warm / floor:.1f}x", "3x at 10,000", _ok(warm / floor <= 3)))
+    check = timed([*cli, "check", "--json"], env, runs, ok_codes=(0, 1))
+    rows.append(("check", check, f"{check / floor:.1f}x", "", ""))
+    lead = sorted(p.stem for p in (root / "leads").glob("*.yaml"))[0]
+    sets = []
+    gits = []
+    for i in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cli + ["set", lead, f"value={1000 + i}"], env=env, check=True, stdout=subprocess.DEVNULL)
+        sets.append(time.perf_counter() - start)
+        target = root / "leads" / f"{lead}.yaml"
+        target.write_bytes(target.read_bytes() + b"# bench\n")
+        start = time.perf_counter()
+        subprocess.run(["git", "add", "--", str(target)], cwd=root, check=True)
+        subprocess.run(["git", "commit", "-q", "-m", "bench"], cwd=root, check=True, env=env)
+        gits.append(time.perf_counter() - start)
+        target.write_bytes(target.read_bytes().replace(b"# bench\n", b""))
+        subprocess.run(["git", "commit", "-q", "-am", "bench"], cwd=root, check=True, env=env)
+    s, g = statistics.median(sets), statistics.median(gits)
+    rows.append(("floor: git add + git commit of one file", g, "1.0x", "", ""))
+    rows.append(("set with its commit", s, f"{s / g:.1f}x", "3x", _ok(s / g <= 3)))
+    firsts, keys, maxes, peaks = [], [], [], []
+    for _ in range(max(1, runs - 1)):
+        out = subprocess.run([PY, "-c", TUI, str(root), repr(time.time())], env=env, check=True,
+                             capture_output=True, text=True).stdout.split()
+        first, key, kmax, peak = map(float, out[-4:])
+        firsts.append(first)
+        keys.append(key)
+        maxes.append(kmax)
+        peaks.append(peak)
+    first, key, peak = statistics.median(firsts), statistics.median(keys), max(peaks)
+    rows.append(("TUI: start to first screen (headless)", first, f"{first / floor:.1f}x", "1 s at 10,000",
+                 _ok(first < 1.0) if n <= 10_000 else ""))
+    rows.append(("TUI: query keystroke (median; max)", key, f"max {max(maxes) * 1000:.0f} ms", "50 ms at 50,000",
+                 _ok(key < 0.05)))
+    rows.append(("TUI: peak memory (MB)", peak / 1e6, "", "500 MB at 50,000", _ok(peak / 1e6 < 500)))
+    shutil.rmtree(cache, ignore_errors=True)
+    return rows
+
+
+def _ok(good: bool) -> str:
+    return "ok" if good else "MISSED"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", default="1000,10000,50000")
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    for n in (int(x) for x in args.sizes.split(",")):
+        rows = bench(n, args.runs)
+        print(f"\n### {n:,} leads\n")
+        print("| operation | time | ratio | target | |")
+        print("| --- | ---: | ---: | --- | --- |")
+        for name, value, ratio, target, ok in rows:
+            shown = f"{value:.0f}" if "MB" in name else (f"{value * 1000:.1f} ms" if value < 0.1 else f"{value:.2f} s")
+            print(f"| {name} | {shown} | {ratio} | {target} | {ok} |")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
