@@ -44,3 +44,15 @@ def test_restored_leads_equal_freshly_built_ones(tmp_path):
     for lead in warm:
         fresh = Lead(lead.id, lead.path, lead.data, demo.playbook)
         assert lead.derived() == fresh.derived() and lead.summary() == fresh.summary()
+
+
+def test_a_corrupt_playbook_cache_is_parsed_again(pipe):
+    from pipeline_tui.core.playbook import Playbook, _playbook_cache
+
+    Playbook.load(pipe.root)
+    cached = _playbook_cache(pipe.root)
+    assert cached.is_file()
+    cached.write_bytes(b"\x80garbage")
+    assert "referral" in Playbook.load(pipe.root).sources
+    (pipe.root / "pipeline.yaml").write_text("sources: [oops\n")
+    assert Playbook.load(pipe.root).problems  # new bytes: parsed, and its problem reported

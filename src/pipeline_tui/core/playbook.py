@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from pipeline_tui.core import yamlio
 from pipeline_tui.core.errors import YamlProblem
 from pipeline_tui.core.problems import Problem, line_of
 
@@ -106,6 +105,40 @@ rules:
 # The team: owners a lead may have. Empty means any name is accepted.
 team: []
 """
+
+
+def _playbook_cache(root: Path) -> Path:
+    from platformdirs import user_cache_path
+
+    key = hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:16]
+    return user_cache_path("pipeline-tui", appauthor=False) / f"playbook-{key}.pickle"
+
+
+def _cached_playbook(root: Path, signature: str) -> Playbook | None:
+    """The playbook parsed before from exactly these bytes (a copy: any doubt and it is parsed again)."""
+    import pickle
+
+    try:
+        with open(_playbook_cache(root), "rb") as fh:
+            pb = pickle.load(fh)  # noqa: S301 - our own file in the user's private cache
+    except Exception:  # noqa: BLE001 - missing, corrupt or from another version: parse instead
+        return None
+    return pb if isinstance(pb, Playbook) and pb.signature == signature and signature else None
+
+
+def _cache_playbook(root: Path, pb: Playbook) -> None:
+    import contextlib
+    import os
+    import pickle
+    import tempfile
+
+    path = _playbook_cache(root)
+    with contextlib.suppress(OSError, pickle.PicklingError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".playbook-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(pb, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
 
 
 @dataclass(slots=True)
@@ -231,6 +264,11 @@ class Playbook:
         except OSError as exc:
             pb.problems.append(Problem(PLAYBOOK_FILE, 1, f"cannot read: {exc.strerror}"))
             return pb
+        cached = _cached_playbook(root, pb.signature)
+        if cached is not None:
+            return cached
+        from pipeline_tui.core import yamlio  # the YAML reader is only needed when the playbook changed
+
         try:
             text = yamlio.decode(raw)
             data = yamlio.loads(text)
@@ -243,6 +281,7 @@ class Playbook:
             pb.problems.append(Problem(PLAYBOOK_FILE, 1, "the playbook must be a mapping of settings"))
             return pb
         pb._apply(data, text)
+        _cache_playbook(root, pb)
         return pb
 
     def _problem(self, text: str, keys: tuple, message: str) -> None:

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import yaml
-
-from pipeline_tui.core import yamlio
-
 
 @dataclass(slots=True, frozen=True)
 class Problem:
@@ -26,6 +22,10 @@ class Problem:
 
 def line_of(text: str, keys: tuple) -> int:
     """1-based line of the deepest key of `keys` that exists in `text` (1 when unknown)."""
+    import yaml  # only when a problem is shown: listing leads needs no YAML reader
+
+    from pipeline_tui.core import yamlio
+
     node = yamlio.compose(text)
     line = 1
     for key in keys:

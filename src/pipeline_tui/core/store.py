@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline_tui.core import yamlio
-from pipeline_tui.core.edit import TextEdit
 from pipeline_tui.core.errors import BadInput, RepoUnusable, YamlProblem
 from pipeline_tui.core.lead import Lead, valid_id
 from pipeline_tui.core.playbook import PLAYBOOK_FILE, Playbook
@@ -100,6 +98,8 @@ def apply_to_data(data: dict, ops: Iterable[Op]) -> dict:
 
 
 def edit_text(text: str, ops: Iterable[Op]) -> str:
+    from pipeline_tui.core.edit import TextEdit  # editing needs ruamel and the YAML reader; listing not
+
     ed = TextEdit(text)
     for op in ops:
         if op.kind == "set":
@@ -120,6 +120,8 @@ def verified_edit(text: str, data: dict, ops: list[Op], where: str) -> tuple[str
     expected = apply_to_data(data, ops)
     new_text = edit_text(text, ops)
     try:
+        from pipeline_tui.core import yamlio
+
         got = yamlio.loads(new_text)
     except YamlProblem as exc:
         raise BadInput(f"refusing to write: the edit would break the file ({exc.message})", path=where) from None
@@ -220,6 +222,8 @@ class Pipeline:
         except OSError as exc:
             return Lead(lead_id, rel, None, pb, broken=f"cannot read: {exc.strerror}"), None
         try:
+            from pipeline_tui.core import yamlio
+
             data = yamlio.loads_bytes(raw)
         except YamlProblem as exc:
             return Lead(lead_id, rel, None, pb, broken=exc.message, broken_line=exc.line), raw
@@ -307,6 +311,8 @@ class Pipeline:
             else:
                 if text is None:
                     try:
+                        from pipeline_tui.core import yamlio
+
                         text = yamlio.decode((self.root / lead.path).read_bytes())
                     except (OSError, YamlProblem):
                         text = ""
