@@ -56,3 +56,27 @@ def test_a_corrupt_playbook_cache_is_parsed_again(pipe):
     assert "referral" in Playbook.load(pipe.root).sources
     (pipe.root / "pipeline.yaml").write_text("sources: [oops\n")
     assert Playbook.load(pipe.root).problems  # new bytes: parsed, and its problem reported
+
+
+def test_listing_reads_the_data_file_only_when_needed_and_survives_losing_it(pipe):
+    from pipeline_tui.core.cache import LeadCache
+    from pipeline_tui.core.query import compile_predicates, narrow
+
+    lead_id = add_lead(pipe, "Jane Doe", "referral", company="Acme", today=TODAY).lead_id
+    from pipeline_tui.core.ops import log_activity
+
+    log_activity(pipe, lead_id, "call", "talked about the forklift fleet", today=TODAY)
+    Pipeline(pipe.root).leads()  # fills both cache files
+    cache = LeadCache.for_pipeline(pipe.root)
+    assert cache.data_path.is_file()
+    warm = Pipeline(pipe.root).leads()
+    assert warm[0]._data is None  # restored from the index alone
+    assert warm[0].summary()["name"] == "Jane Doe"
+    for damage in (b"", b"\x80\x04garbage"):
+        cache.data_path.write_bytes(damage)
+        leads = Pipeline(pipe.root).leads()
+        found = list(narrow(leads, compile_predicates(["forklift"], pipe.playbook, TODAY)))
+        assert [x.id for x in found] == [lead_id]  # read from the file, the truth
+    cache.data_path.unlink()
+    leads = Pipeline(pipe.root).leads()
+    assert leads[0].data["log"][0]["text"] == "talked about the forklift fleet"

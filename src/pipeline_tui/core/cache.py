@@ -1,8 +1,12 @@
-"""A cache of parsed lead data, keyed by file name and (mtime_ns, size), in the user's cache folder.
+"""A cache of parsed leads in the user's cache folder, keyed by file name and (mtime_ns, size).
 
-Only ever a copy: a stamp that differs means the file is parsed again; a missing, corrupt or
-foreign-version cache is silently rebuilt. Loading pauses the garbage collector (thousands of small
-objects), which makes it several times faster.
+Two files: the index (per lead: its stamp, the playbook digest, the fields the Lead works out under
+that playbook, and its `list --json` text) and the parsed data. A listing needs only the index; the
+data file is read the first time any lead's full data is asked for (a bare query word, a check).
+
+Only ever a copy: a stamp that differs means the file is parsed again; a playbook with another digest
+means the fields are worked out again; a missing, corrupt or foreign-version cache is silently rebuilt.
+Loading pauses the garbage collector (thousands of small objects), which makes it several times faster.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-VERSION = 3
+VERSION = 4
+_ERRORS = (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError,
+           IndexError, KeyError)
 
 
 def cache_path(root: Path) -> Path:
@@ -26,64 +32,98 @@ def cache_path(root: Path) -> Path:
     return user_cache_path("pipeline-tui", appauthor=False) / f"leads-{key}.pickle"
 
 
+def _load(path: Path) -> Any:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)  # noqa: S301 - our own file in the user's private cache
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _dump(path: Path, obj: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".leads-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 class LeadCache:
     def __init__(self, path: Path):
         self.path = path
-        # name -> (stamp, parsed data, playbook signature, the Lead's derived fields under that playbook,
-        #          its `list --json` object as text)
-        self.entries: dict[str, tuple[tuple[int, int], Any, str, tuple | None, str | None]] = {}
+        self.data_path = path.with_name(path.name.replace("leads-", "data-", 1))
+        # name -> (stamp, playbook signature, the Lead's derived fields under it, its list --json text)
+        self.index: dict[str, tuple[tuple[int, int], str, tuple | None, str | None]] = {}
+        self.token = 0  # pairs the index with the data file it was written with
+        self._data: dict[str, Any] | None = None
         self.used: set[str] = set()
         self.dirty = False
 
     @classmethod
     def for_pipeline(cls, root: Path) -> LeadCache:
         cache = cls(cache_path(root))
-        enabled = gc.isenabled()
-        gc.disable()
         try:
-            with open(cache.path, "rb") as fh:
-                version, entries = pickle.load(fh)  # noqa: S301 - our own file in the user's private cache
-            if version == VERSION and isinstance(entries, dict):
-                cache.entries = entries
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
-            cache.entries = {}
-        finally:
-            if enabled:
-                gc.enable()
+            version, token, index = _load(cache.path)
+            if version == VERSION and isinstance(index, dict):
+                cache.index, cache.token = index, token
+        except _ERRORS:
+            cache.index = {}
         return cache
 
+    # --- the parsed data, read when first needed ---
+    def _all_data(self) -> dict[str, Any]:
+        if self._data is None:
+            try:
+                token, data = _load(self.data_path)
+                self._data = data if token == self.token and isinstance(data, dict) else {}
+            except _ERRORS:
+                self._data = {}  # whoever needs a lead's data then reads its file (see Pipeline.leads)
+        return self._data
+
+    def data_for(self, lead_id: str) -> Any:
+        return self._all_data().get(f"{lead_id}.yaml")
+
+    # --- lookups ---
     def get(self, name: str, stamp: tuple[int, int], signature: str = "") -> tuple[Any, tuple | None, str | None] | None:
-        """(data, derived fields, summary JSON) — the last two None when made under another playbook —
-        or None on a miss."""
-        hit = self.entries.get(name)
+        """(data or None when not read yet, derived fields, summary JSON), the last two None when made
+        under another playbook; or None on a miss."""
+        hit = self.index.get(name)
         self.used.add(name)
-        if hit is not None and hit[0] == stamp:
-            if hit[2] == signature and signature:
-                return hit[1], hit[3], hit[4]
-            return hit[1], None, None
-        return None
+        if hit is None or hit[0] != stamp:
+            return None
+        data = self._data.get(name) if self._data is not None else None
+        if hit[1] == signature and signature and hit[2] is not None:
+            return data, hit[2], hit[3]
+        data = data if data is not None else self._all_data().get(name)
+        return (data, None, None) if data is not None else None
 
     def put(self, name: str, stamp: tuple[int, int], data: Any, signature: str = "",
             derived: tuple | None = None, summary_json: str | None = None) -> None:
-        self.entries[name] = (stamp, data, signature, derived, summary_json)
+        self._all_data()[name] = data
+        self.index[name] = (stamp, signature, derived, summary_json)
+        self.used.add(name)
         self.dirty = True
 
     def save(self) -> None:
-        stale = set(self.entries) - self.used
+        stale = set(self.index) - self.used
         if stale:
+            data = self._all_data()
             for name in stale:
-                del self.entries[name]
+                self.index.pop(name, None)
+                data.pop(name, None)
             self.dirty = True
         if not self.dirty:
             return
+        data = self._all_data()
+        self.token = int.from_bytes(os.urandom(6), "big")
         with contextlib.suppress(OSError):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".leads-", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    pickle.dump((VERSION, self.entries), fh, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, self.path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            _dump(self.data_path, (self.token, data))
+            _dump(self.path, (VERSION, self.token, self.index))

@@ -77,7 +77,7 @@ class Lead:
     """One lead as the program sees it. Broken files are Leads too, with `broken` set."""
 
     __slots__ = (
-        "id", "path", "data", "_issues", "_playbook", "broken", "name", "company", "email", "source", "group", "origin",
+        "id", "path", "_data", "_loader", "_issues", "_playbook", "broken", "name", "company", "email", "source", "group", "origin",
         "stage", "horizon", "owner", "value", "created", "next_action", "next_due", "tags", "grade",
         "sales_qualified", "closed", "won", "interest", "_text_cache", "stage_since", "_json",
     )
@@ -96,7 +96,8 @@ class Lead:
             self._issues = [((), "a lead file must be a mapping of fields (name: ..., source: ...)", "error")]
             self.broken = "not a mapping"
             data = {}
-        self.data: dict = data
+        self._data: dict | None = data
+        self._loader = None
         d = data
         self.name = _s(d.get("name")) or lead_id
         self.company = _s(d.get("company"))
@@ -145,17 +146,27 @@ class Lead:
         return tuple(getattr(self, k) for k in self.DERIVED)
 
     @classmethod
-    def restore(cls, lead_id: str, path: str, data: dict, playbook: Playbook, derived: tuple,
-                summary_json: str | None = None) -> Lead:
-        """A lead from cached data and `derived()` made under the same playbook: no work repeated."""
+    def restore(cls, lead_id: str, path: str, data: dict | None, playbook: Playbook, derived: tuple,
+                summary_json: str | None = None, loader=None) -> Lead:  # noqa: ANN001
+        """A lead from the cache's `derived()` (made under the same playbook): no work repeated. Its parsed
+        data comes from `data`, or from `loader(lead_id)` when first asked for."""
         self = cls.__new__(cls)
-        self.id, self.path, self.data, self._playbook = lead_id, path, data, playbook
+        self.id, self.path, self._data, self._loader, self._playbook = lead_id, path, data, loader, playbook
         self._issues, self.broken, self._text_cache, self.stage_since = None, None, None, None
         self._json = summary_json
         (self.name, self.company, self.email, self.source, self.group, self.origin, self.stage, self.horizon,
          self.owner, self.value, self.created, self.next_action, self.next_due, self.tags, self.grade,
          self.sales_qualified, self.closed, self.won, self.interest) = derived
         return self
+
+    @property
+    def data(self) -> dict:
+        """The parsed file (a listing from the cache may not need it: then it is read only when asked for)."""
+        if self._data is None:
+            self._data = self._loader(self.id) if self._loader is not None else {}
+            if not isinstance(self._data, dict):
+                self._data = {}
+        return self._data
 
     @property
     def issues(self) -> list[Issue]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline_tui.core.errors import BadInput, RepoUnusable, YamlProblem
+from pipeline_tui.core.errors import BadInput, PipelineError, RepoUnusable, YamlProblem
 from pipeline_tui.core.lead import Lead, valid_id
 from pipeline_tui.core.playbook import PLAYBOOK_FILE, Playbook
 from pipeline_tui.core.problems import Problem, line_of
@@ -276,13 +276,24 @@ class Pipeline:
         pb = self.playbook
         sig = pb.signature
         out = []
+
+        def loader(lead_id: str) -> Any:
+            """A cached lead's data: from the cache's data file, else (missing, corrupt) its file."""
+            data = cache.data_for(lead_id) if cache is not None else None
+            if data is None:
+                try:
+                    data = self._lead_from_file(lead_id, self.leads_dir / f"{lead_id}.yaml")[0].data
+                except PipelineError:  # deleted since the listing: nothing to show
+                    data = {}
+            return data
+
         for lead_id, stamp in (self.scan() if stamps is None else stamps).items():
             name = f"{lead_id}.yaml"
             hit = cache.get(name, stamp, sig) if cache is not None and stamp is not None else None
             if hit is not None:
                 data, derived, text = hit
                 if derived is not None:
-                    out.append(Lead.restore(lead_id, f"{LEADS_DIR}/{name}", data, pb, derived, text))
+                    out.append(Lead.restore(lead_id, f"{LEADS_DIR}/{name}", data, pb, derived, text, loader))
                 else:  # parsed before, under another playbook: work the fields out again
                     lead = Lead(lead_id, f"{LEADS_DIR}/{name}", data, pb)
                     if not lead.broken:
