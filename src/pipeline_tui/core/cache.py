@@ -127,3 +127,8 @@ class LeadCache:
         with contextlib.suppress(OSError):
             _dump(self.data_path, (self.token, data))
             _dump(self.path, (VERSION, self.token, self.index))
+
+    def release_index(self) -> None:
+        """Forget the index once the leads are built (memory: 50,000 entries), keeping the data side."""
+        self.index = {}
+        self.used = set()

@@ -89,17 +89,29 @@ def _when(stamp: str) -> dt.datetime:
     return dt.datetime.fromtimestamp(int(stamp))
 
 
+def _lines(root: Path, *args: str):  # noqa: ANN202 - a generator of lines, None at the end on failure
+    """Stream `git args` line by line (the log of 50,000 files is large: never hold it whole)."""
+    try:
+        proc = subprocess.Popen(["git", *args], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except OSError:
+        yield None
+        return
+    assert proc.stdout is not None
+    with proc.stdout:
+        for raw in proc.stdout:
+            yield raw.decode("utf-8", "replace").rstrip("\n")
+    if proc.wait() != 0:
+        yield None
+
+
 def _read(root: Path, since: str | None, into: StageHistory) -> bool:
     rng = [f"{since}..HEAD"] if since else ["HEAD"]
-    log = _git(root, "log", "--reverse", "--no-color", "--no-renames", "--no-ext-diff", "--format=%x01%at",
-               "-p", "-U0", "-G^stage:", *rng, "--", "leads/")
-    added = _git(root, "log", "--reverse", "--no-renames", "--format=%x01%at", "--diff-filter=A", "--name-only",
-                 *rng, "--", "leads/")
-    if log is None or added is None:
-        return False
     when: dt.datetime | None = None
     current: str | None = None
-    for line in log.splitlines():
+    for line in _lines(root, "log", "--reverse", "--no-color", "--no-renames", "--no-ext-diff", "--format=%x01%at",
+                       "-p", "-U0", "-G^stage:", *rng, "--", "leads/"):
+        if line is None:
+            return False
         if line.startswith("\x01"):
             when, current = _when(line[1:]), None
         elif line.startswith("diff --git "):
@@ -110,7 +122,10 @@ def _read(root: Path, since: str | None, into: StageHistory) -> bool:
                 into.leads.setdefault(current, LeadStages()).changes.append((when, value))
         elif line.startswith("+++ /dev/null"):
             current = None
-    for line in added.splitlines():
+    for line in _lines(root, "log", "--reverse", "--no-renames", "--format=%x01%at", "--diff-filter=A",
+                       "--name-only", *rng, "--", "leads/"):
+        if line is None:
+            return False
         if line.startswith("\x01"):
             when = _when(line[1:])
         elif line.strip() and when is not None:

@@ -306,6 +306,7 @@ class Pipeline:
             out.append(lead)
         if cache is not None:
             cache.save()
+            cache.release_index()  # the leads hold what they need; the loader keeps only the data side
         return out
 
     def problems_of(self, lead: Lead) -> list[Problem]:
