@@ -92,7 +92,8 @@ def test_check_exit_codes_and_path_line_format(root, lead, run):
     assert r.code == 1
     assert "leads/bad-lead.yaml:4: unknown stage 'maybe'" in r.out
     data = json.loads(run("-C", str(root), "check", "--json").out)
-    assert data["errors"] == 1 and data["problems"][0]["line"] == 4
+    assert data["errors"] == 1 and [p["line"] for p in data["problems"] if "maybe" in p["message"]] == [4]
+    assert any("new, not committed yet" in p["message"] for p in data["problems"])
     # an unreadable file does not stop list; a readable one with problems is listed, with a note
     (root / "leads" / "unreadable.yaml").write_text("name: [oops\n")
     r = run("-C", str(root), "list", "--json")

@@ -76,6 +76,30 @@ def practice_problems(pipe: Pipeline, leads: list[Lead], today: dt.date, hist=No
     return out
 
 
+def uncommitted_problems(pipe: Pipeline) -> list[Problem]:
+    """Lead files changed but not committed (a hand edit, or a write killed before its commit)."""
+    import subprocess
+
+    try:
+        res = subprocess.run(["git", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", LEADS_DIR],
+                             cwd=pipe.root, capture_output=True, check=False)
+    except OSError:
+        return []
+    if res.returncode != 0:
+        return []
+    out = []
+    for entry in res.stdout.decode("utf-8", "replace").split("\0"):
+        if len(entry) < 4 or not entry.endswith(".yaml"):
+            continue
+        path = entry[3:]
+        rel = f"{LEADS_DIR}/{path.rsplit('/', 1)[-1]}"
+        what = "new, not committed yet" if entry[:2] == "??" else "changed but not committed"
+        out.append(Problem(rel, 1, f"{what} (a hand edit, or a write interrupted before its commit): nothing is "
+                                   "lost; commit it (pipeline sync --commit, or git commit) or undo it "
+                                   f"(git checkout -- {rel})", "warning"))
+    return out
+
+
 def check_pipeline(pipe: Pipeline, leads: list[Lead] | None = None, today: dt.date | None = None) -> list[Problem]:
     from pipeline_tui.core.stage_history import attach, stage_history
 
@@ -90,9 +114,14 @@ def check_pipeline(pipe: Pipeline, leads: list[Lead] | None = None, today: dt.da
     problems.extend(practice_problems(pipe, leads, today or dt.date.today(), hist))
     try:
         for name in os.listdir(pipe.leads_dir):
-            if not name.endswith(".yaml") and not name.startswith("."):
+            if name.startswith(".") and name.endswith(".yaml.tmp"):
+                problems.append(Problem(f"{LEADS_DIR}/{name}", 1, f"left by an interrupted write; {name[1:-4]} is "
+                                        "whole (the write replaces it only when complete): delete this file",
+                                        "warning"))
+            elif not name.endswith(".yaml") and not name.startswith("."):
                 problems.append(Problem(f"{LEADS_DIR}/{name}", 1, "not a lead file (lead files end in .yaml)", "warning"))
     except FileNotFoundError:
         problems.append(Problem(LEADS_DIR, 1, "the leads/ folder is missing"))
+    problems.extend(uncommitted_problems(pipe))
     n = len(pipe.playbook.problems)  # the playbook first, then file by file, line by line
     return problems[:n] + sorted(problems[n:], key=lambda p: (p.path, p.line))

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline_tui.core import faults
 from pipeline_tui.core.errors import RepoUnusable
 
 TRAILER = "Pipeline-Action"
@@ -200,6 +201,7 @@ class GitRepo:
         try:
             if new_paths:
                 self.run("add", "--", *[self.rel(p) for p in new_paths])
+            faults.point("in-commit", self.git_dir)
             self.run("commit", "-q", "--no-verify", "-m", body, "--", *rels)
             return self._head_from_files() or self.run("rev-parse", "HEAD")
         except GitFailed as exc:

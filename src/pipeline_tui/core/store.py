@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import copy
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline_tui.core import faults
 from pipeline_tui.core.errors import BadInput, PipelineError, RepoUnusable, YamlProblem
 from pipeline_tui.core.lead import Lead, valid_id
 from pipeline_tui.core.playbook import PLAYBOOK_FILE, Playbook
@@ -137,7 +137,10 @@ def atomic_write(path: Path, data: bytes) -> None:
         mode = path.stat().st_mode & 0o777
     except FileNotFoundError:
         pass
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # One fixed temp name per file: writers hold the write lock, so a leftover of a killed writer is
+    # simply replaced by the next write (and `check` points it out); O_NOFOLLOW: never write through a link.
+    tmp = str(path.parent / f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -145,6 +148,7 @@ def atomic_write(path: Path, data: bytes) -> None:
             os.fsync(fh.fileno())
         if mode is not None:
             os.chmod(tmp, mode)
+        faults.point("temp-written")
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -341,4 +345,5 @@ class Pipeline:
         self.leads_dir.mkdir(exist_ok=True)
         path = self.lead_path(lead_id)
         atomic_write(path, new_bytes)
+        faults.point("renamed")
         return path
