@@ -202,7 +202,13 @@ class GitRepo:
             if new_paths:
                 self.run("add", "--", *[self.rel(p) for p in new_paths])
             faults.point("in-commit", self.git_dir)
-            self.run("commit", "-q", "--no-verify", "-m", body, "--", *rels)
+            try:
+                self.run("commit", "-q", "--no-verify", "-m", body, "--", *rels)
+            except GitFailed as exc:
+                if "did not match any file(s) known to git" not in exc.stderr:
+                    raise
+                self.run("add", "--", *rels)  # a lead file made by hand and never committed: commit it now
+                self.run("commit", "-q", "--no-verify", "-m", body, "--", *rels)
             return self._head_from_files() or self.run("rev-parse", "HEAD")
         except GitFailed as exc:
             raise RepoUnusable(f"git commit failed: {_git_error(exc)}") from None

@@ -172,7 +172,10 @@ class Lead:
     def issues(self) -> list[Issue]:
         """Schema and playbook problems, computed once when first asked for."""
         if self._issues is None:
-            self._issues = validate(self.id, self.data, self._playbook)
+            try:
+                self._issues = validate(self.id, self.data, self._playbook)
+            except Exception as exc:  # noqa: BLE001 - a strange file is a problem to show, not a crash
+                self._issues = [((), f"cannot be checked ({type(exc).__name__}: {exc})", "error")]
         return self._issues
 
     @property

@@ -231,7 +231,10 @@ class Pipeline:
             data = yamlio.loads_bytes(raw)
         except YamlProblem as exc:
             return Lead(lead_id, rel, None, pb, broken=exc.message, broken_line=exc.line), raw
-        return Lead(lead_id, rel, data, pb), raw
+        try:
+            return Lead(lead_id, rel, data, pb), raw
+        except Exception as exc:  # noqa: BLE001 - one strange file must never stop the others
+            return Lead(lead_id, rel, None, pb, broken=f"cannot be read as a lead ({type(exc).__name__}: {exc})"), raw
 
     def read(self, lead_id: str) -> Lead:
         lead, _ = self._lead_from_file(lead_id, self.lead_path(lead_id))

@@ -85,6 +85,14 @@ class _SafeConstructor12(yaml.constructor.SafeConstructor):
                     seen[key] = key_node.start_mark
         return super().construct_mapping(node, deep)
 
+    def construct_yaml_timestamp(self, node):  # noqa: ANN001
+        """A date-shaped value that is no real date (2026-13-45) is a problem at its line, not a crash."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not a real date or time ({exc})", node.start_mark) from None
+
     def construct_yaml_int(self, node):  # noqa: ANN001
         value = self.construct_scalar(node)
         if value.startswith("0o"):
@@ -108,6 +116,7 @@ class _SafeConstructor12(yaml.constructor.SafeConstructor):
 _SafeConstructor12.add_constructor("tag:yaml.org,2002:int", _SafeConstructor12.construct_yaml_int)
 _SafeConstructor12.add_constructor("tag:yaml.org,2002:float", _SafeConstructor12.construct_yaml_float)
 _SafeConstructor12.add_constructor("tag:yaml.org,2002:bool", _SafeConstructor12.construct_yaml_bool)
+_SafeConstructor12.add_constructor("tag:yaml.org,2002:timestamp", _SafeConstructor12.construct_yaml_timestamp)
 
 try:  # libyaml's parser; `yaml.CParser` is not exported at the top level
     from yaml.cyaml import CParser as _CParser
@@ -192,6 +201,8 @@ def loads(text: str) -> Any:
         raise YamlProblem(f"YAML: {exc}") from None
     except RecursionError:
         raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels") from None
+    except (ValueError, TypeError, OverflowError, MemoryError) as exc:  # a value the reader cannot build
+        raise YamlProblem(f"YAML: a value cannot be read ({type(exc).__name__}: {exc})", line=1) from None
     if aliased and _expanded_size(data, {}) > MAX_EXPANDED:
         raise YamlProblem(f"aliases expand to more than {MAX_EXPANDED:,} values (alias bomb)", line=1)
     return data
