@@ -108,7 +108,7 @@ def test_unicode_names_are_welcome_and_ids_stay_ascii(world):
 # --- hostile files ------------------------------------------------------------------------------
 
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+    f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True))
 HOSTILE_FILES = {
     "python-tag": ("name: !!python/object/apply:os.system ['touch PWNED']\nsource: referral\ncreated: 2026-11-01\n", 1),
     "python-name": ("name: !!python/name:os.system\nsource: referral\ncreated: 2026-11-01\n", 1),
