@@ -49,7 +49,8 @@ def _choices(value: str, allowed: Iterable[str], word: str, case_fold: bool = Fa
 
 def _due_predicate(value: str, today: dt.date, word: str) -> Predicate:
     m = _DUE_RE.match(value)
-    assert m
+    if m is None:
+        raise BadInput(f"query word {word!r} needs a date, like due:<7d, due:today or due:>=2026-12-01")
     op, rest = m.group(1) or "=", m.group(2)
     if op in ("<", "<=", ">", ">=") and re.fullmatch(r"\d+[dw]?", rest):
         rest = "+" + rest

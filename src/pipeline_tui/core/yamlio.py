@@ -159,11 +159,15 @@ def _check_depth(text: str) -> None:
                     raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", line=event.start_mark.line + 1)
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
-    except yaml.MarkedYAMLError as exc:
-        raise _problem(exc) from None
+    except yaml.YAMLError as exc:
+        raise _problem(exc, text) from None
 
 
-def _problem(exc: yaml.YAMLError) -> YamlProblem:
+def _problem(exc: yaml.YAMLError, text: str = "") -> YamlProblem:
+    if isinstance(exc, yaml.reader.ReaderError):  # a character YAML refuses: say which, and where
+        line = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        return YamlProblem(f"YAML: character {char!r} (#x{ord(char):04x}) is not allowed in YAML text", line=line)
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
@@ -195,10 +199,8 @@ def loads(text: str) -> Any:
             aliased = loader._alias_uses
         finally:
             loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        raise _problem(exc) from None
     except yaml.YAMLError as exc:
-        raise YamlProblem(f"YAML: {exc}") from None
+        raise _problem(exc, text) from None
     except RecursionError:
         raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels") from None
     except (ValueError, TypeError, OverflowError, MemoryError) as exc:  # a value the reader cannot build
@@ -255,13 +257,19 @@ def _plain_ok(text: str, value: Any) -> bool:
     return isinstance(back, dict) and type(back.get("k")) is type(value) and back.get("k") == value
 
 
+# Characters YAML does not allow as they are (DEL, C1 controls, surrogates, BOM, non-characters) and the
+# line separators it would read as line breaks: written as \u escapes, which YAML reads back exactly.
+_UNPRINTABLE = re.compile("[\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff\u2028\u2029]")
+
+
 def double_quoted(s: str) -> str:
-    """A YAML double-quoted scalar (JSON strings are valid YAML double-quoted scalars)."""
-    return json.dumps(s, ensure_ascii=False)
+    """A YAML double-quoted scalar (JSON strings are YAML double-quoted scalars, once the characters
+    YAML refuses are escaped)."""
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(s, ensure_ascii=False))
 
 
 def single_quoted(s: str) -> str | None:
-    if "\n" in s or "\r" in s or any(ord(c) < 32 for c in s):
+    if "\n" in s or "\r" in s or any(ord(c) < 32 for c in s) or _UNPRINTABLE.search(s):
         return None
     return "'" + s.replace("'", "''") + "'"
 
