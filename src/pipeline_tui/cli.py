@@ -557,6 +557,99 @@ def sync(obj: Ctx, resolutions: tuple[str, ...], commit_edits: bool, as_json: bo
         click.echo(line)
 
 
+@cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show the mapping and what each row would become; write nothing.")
+@click.option("--duplicates", type=click.Choice(["skip", "merge"]), default="skip", show_default=True,
+              help="A row matching a lead (same email, or same name and company): skip it, or fill in the "
+                   "lead's empty fields from it.")
+@click.option("--mapping", "mapping_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="A YAML file: columns:, sources:, stages:, owners:, defaults: (see README).")
+@click.option("--map-column", multiple=True, metavar="'CSV COLUMN=field'", help="Repeatable.")
+@click.option("--map-source", multiple=True, metavar="'CRM VALUE=source'", help="Repeatable.")
+@click.option("--map-stage", multiple=True, metavar="'CRM STATUS=stage'", help="Repeatable.")
+@click.option("--map-owner", multiple=True, metavar="'CRM OWNER=member'", help="Repeatable.")
+@click.option("--default-source", help="For rows with no source.")
+@click.option("--default-owner", help="For rows with no owner.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def import_cmd(obj: Ctx, file: Path, dry_run: bool, duplicates: str, mapping_file: Path | None, map_column,
+               map_source, map_stage, map_owner, default_source, default_owner, as_json: bool) -> None:  # noqa: ANN001
+    """Import leads from a CSV (CRM or spreadsheet export) or a JSON export, as one commit."""
+    from pipeline_tui.core.importer import Mapping, apply_import, plan_import
+
+    pipe = obj.pipeline()
+    mapping = Mapping.load(mapping_file)
+    mapping.add_flags(map_column, map_source, map_stage, map_owner)
+    mapping.default_source = default_source or mapping.default_source
+    mapping.default_owner = default_owner or mapping.default_owner
+    today = _today()
+    plan = plan_import(pipe, file, mapping, duplicates, today)
+    commit, new_ids, merged = (None, [], []) if dry_run else apply_import(pipe, plan, today)
+    if as_json:
+        _emit_json({**plan.as_json(), "dry_run": dry_run, "commit": commit, "created": new_ids, "merged_ids": merged})
+    else:
+        for line in import_lines(plan, dry_run, commit):
+            click.echo(line)
+    if plan.count("error"):
+        for r in plan.rows:
+            if r.status == "error":
+                click.echo(f"pipeline: {file}: row {r.row}: {r.reason}", err=True)
+        if not any(r.status in ("new", "merge", "duplicate") for r in plan.rows):
+            sys.exit(2)  # not one row could be read: bad input
+
+
+def import_lines(plan, dry_run: bool, commit: str | None) -> list[str]:  # noqa: ANN001
+    """The preview (and outcome) of an import, as text."""
+    out = [click.style(f"{plan.path}: {plan.encoding}, {plan.delimiter}-separated, {len(plan.rows)} row(s)",
+                       bold=True), click.style("columns", bold=True)]
+    for header, key in plan.columns.items():
+        out.append(f"  {header!s:<28} -> {key}")
+    if plan.ignored:
+        out.append(f"  ignored: {', '.join(plan.ignored)}  (map with --map-column 'COLUMN=field')")
+    for title, table in (("sources", plan.source_values), ("stages", plan.stage_values)):
+        if table:
+            out.append(click.style(title, bold=True))
+            for value, (target, n) in table.items():
+                out.append(f"  {value!s:<28} -> {target}  ({n} row(s))")
+    for note in plan.notes:
+        out.append(click.style(f"note: {note}", fg="bright_black"))
+    out.append(click.style("rows", bold=True))
+    for r in plan.rows:
+        if r.status == "new":
+            continue
+        color = {"error": "red", "duplicate": "yellow", "merge": "cyan"}[r.status]
+        out.append(click.style(f"  row {r.row}: {r.status}: {r.reason}", fg=color))
+    verb = "would import" if dry_run else "imported"
+    summary = (f"{verb} {plan.count('new')} new lead(s); {plan.count('merge')} merged, "
+               f"{plan.count('duplicate')} duplicate(s) skipped, {plan.count('error')} row(s) with errors")
+    if dry_run:
+        summary += " (dry run: nothing written)"
+    elif commit:
+        summary += f"; one commit {commit[:8]} (pipeline undo reverts it)"
+    out.append(click.style(summary, bold=True))
+    return out
+
+
+@cli.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="A file (default: stdout).")
+@click.pass_obj
+def export_cmd(obj: Ctx, fmt: str, output: Path | None) -> None:
+    """Every lead's fields as CSV (one row per lead) or JSON; pipeline import reads them back."""
+    from pipeline_tui.core.exporter import export_csv, export_json
+
+    leads = sorted(obj.pipeline().leads(), key=lambda x: x.id)
+    text = export_csv(leads) if fmt == "csv" else export_json(leads)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from pipeline_tui.core.store import atomic_write
+
+    atomic_write(output, text.encode("utf-8"))
+    click.echo(f"exported {sum(1 for x in leads if not x.broken)} lead(s) to {output}", err=True)
+
+
 @cli.command("merge-driver", hidden=True)
 @click.argument("base")
 @click.argument("ours")

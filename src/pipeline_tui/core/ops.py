@@ -323,6 +323,15 @@ def set_fields(pipe: Pipeline, lead_id: str, assignments: list[str], today: dt.d
                        expect_bytes=expect_bytes)
 
 
+def update_text_ops(pipe: Pipeline, lead, raw: bytes, ops: list[Op]) -> bytes | None:  # noqa: ANN001
+    """The file's new bytes after ops (verified to read back as intended), or None if nothing changes."""
+    if not ops:
+        return None
+    new_text, _ = verified_edit(yamlio.decode(raw), lead.data, ops, lead.path)
+    new_bytes = pipe.encode(new_text, raw)
+    return None if new_bytes == raw else new_bytes
+
+
 def update_lead(pipe: Pipeline, lead_id: str, planner, action: str, expect_bytes: bytes | None = None) -> Change:  # noqa: ANN001
     """Run `planner(data) -> (ops, message parts)` against the current file under the write lock."""
     pipe.lead_path(lead_id)  # validates the id before touching git
@@ -334,10 +343,8 @@ def update_lead(pipe: Pipeline, lead_id: str, planner, action: str, expect_bytes
         ops, parts = planner(lead.data)
         if not ops:
             return Change(lead_id, "nothing changed", None)
-        text = yamlio.decode(raw)
-        new_text, _ = verified_edit(text, lead.data, ops, lead.path)
-        new_bytes = pipe.encode(new_text, raw)
-        if new_bytes == raw:
+        new_bytes = update_text_ops(pipe, lead, raw, ops)
+        if new_bytes is None:
             return Change(lead_id, "nothing changed", None)
         path = pipe.write_lead(lead_id, new_bytes)
         message = f"{lead_id}: " + ", ".join(parts)
