@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline_tui.core.errors import BadInput
-from pipeline_tui.core.exporter import export_csv, export_json
 from pipeline_tui.core.importer import Mapping, apply_import, parse_when, plan_import
 from pipeline_tui.core.ops import add_lead, init_pipeline, undo_last
 from pipeline_tui.core.store import Pipeline
