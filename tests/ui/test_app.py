@@ -347,3 +347,29 @@ async def test_report_screen_and_rotting_in_the_status_line(tmp_path):
         assert "referral" in text and "playbook (1/10 closed)" in text
         assert "30d" in text  # cycle of the won lead: created 40 days ago, won 10 days ago
         assert "Funnel" in text
+
+
+async def test_import_screen_previews_then_imports_in_one_commit(pipe):
+    from pathlib import Path
+
+    fixture = Path(__file__).parents[1] / "fixtures" / "import" / "bad_rows_utf16.txt"
+    before = commit_count(pipe.root)
+    app = make_app(pipe.root, today=TODAY, watch=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await loaded(pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        app.screen.query_one("#import-path").value = str(fixture)
+        await pilot.press("enter")
+        await loaded(pilot)
+        text = shown(app.screen.query_one("#import-body"))
+        assert "Lead Source" in text and "inbound-web" in text and "Nothing written yet" in text
+        assert "bad date '2026-02-30'" in text and "1 new" in text
+        assert commit_count(pipe.root) == before  # a preview writes nothing
+        await pilot.press("i")
+        await loaded(pilot)
+        assert "Imported 1 new lead(s)" in shown(app.screen.query_one("#import-body"))
+        await pilot.press("escape")
+        await loaded(pilot)
+        assert "Good Person" in table_text(app)
+    assert commit_count(pipe.root) == before + 1

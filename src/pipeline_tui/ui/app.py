@@ -49,6 +49,7 @@ class PipelineApp(App):
         Binding("p", "problems", "Problems", id="app.problems", tooltip="Files that fail check"),
         Binding("y", "sync", "Sync", id="app.sync", tooltip="Ahead/behind the remote"),
         Binding("r", "report", "Report", id="app.report", tooltip="What the pipeline teaches, by source"),
+        Binding("i", "import_leads", "Import", id="app.import", tooltip="Leads from a CSV or JSON file, previewed"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="app.reload", tooltip="Read every file again"),
     ]
 
@@ -243,6 +244,11 @@ class PipelineApp(App):
 
         self._switch(ReportScreen)
 
+    def action_import_leads(self) -> None:
+        from pipeline_tui.ui.screens.import_screen import ImportScreen
+
+        self._switch(ImportScreen)
+
     def action_sync(self) -> None:
         from pipeline_tui.ui.screens.sync import SyncScreen
 
@@ -258,6 +264,8 @@ class PipelineApp(App):
         yield SystemCommand("Mix", "Source mix: shares, inflow and warnings", self.action_mix)
         yield SystemCommand("Report", "By source: win rate, cycle, response time, qualified rate; the funnel",
                             self.action_report)
+        yield SystemCommand("Import leads", "From a CRM or spreadsheet CSV, or a JSON export: preview, then import",
+                            self.action_import_leads)
         yield SystemCommand("Problems", "Files that fail `pipeline check`", self.action_problems)
         yield SystemCommand("Sync", "Ahead/behind the remote", self.action_sync)
         yield SystemCommand("Help", "Keys and how the pipeline works", self.action_help)
