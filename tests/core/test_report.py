@@ -82,23 +82,13 @@ def expected_by_source(record: list[dict]) -> dict:
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
-    import os
-
     home = tmp_path_factory.mktemp("home-report")
     cfg = home / ".gitconfig"
     cfg.write_text("[user]\n\tname = Gen\n\temail = gen@example.com\n[init]\n\tdefaultBranch = main\n")
-    old = {k: os.environ.get(k) for k in ("GIT_CONFIG_GLOBAL", "XDG_CACHE_HOME")}
-    os.environ["GIT_CONFIG_GLOBAL"] = str(cfg)
-    os.environ["XDG_CACHE_HOME"] = str(home / "cache")
-    try:
-        pipe, record = generate(tmp_path_factory.mktemp("gen") / "pipe", 160, seed=11, learn_source="referral")
-        yield pipe, record
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    with pytest.MonkeyPatch.context() as mp:  # module scope: the per-test isolated HOME is not set up yet
+        mp.setenv("GIT_CONFIG_GLOBAL", str(cfg))
+        mp.setenv("XDG_CACHE_HOME", str(home / "cache"))
+        yield generate(tmp_path_factory.mktemp("gen") / "pipe", 160, seed=11, learn_source="referral")
 
 
 def approx(x):  # noqa: ANN001, ANN201

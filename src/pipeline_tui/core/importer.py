@@ -509,39 +509,21 @@ def _plan_row(pipe: Pipeline, number: int, rec: dict, plan: Plan, mapping: Mappi
         if not EMAIL_RE.match(email):
             return fail(f"email {email!r} does not look like an address")
         data["email"] = email
-    # source
-    raw_source = text("source")
-    source = _lookup(raw_source, mapping.sources, SOURCE_VALUES, list(pb.sources)) if raw_source else None
-    if source is None:
-        if raw_source and not mapping.default_source:
-            return fail(f"unknown source {raw_source!r}; map it (--map-source '{raw_source}=referral' or a mapping "
-                        f"file) or give --default-source")
-        source = mapping.default_source
-        if source is None:
-            return fail("no source; add a source column or give --default-source")
-    if source not in pb.sources:
-        return fail(f"source {source!r} is not in the playbook ({', '.join(pb.sources)})")
+    # source and stage: the file's value, mapped to the playbook's
+    source, why = _choose(text("source"), mapping.sources, SOURCE_VALUES, list(pb.sources), mapping.default_source,
+                          None, "source", plan.source_values)
+    if why:
+        return fail(why)
     data["source"] = source
-    if raw_source:
-        seen = plan.source_values.get(raw_source, (source, 0))
-        plan.source_values[raw_source] = (source, seen[1] + 1)
     if text("origin"):
         if text("origin") not in ORIGINS:
             return fail(f"origin {text('origin')!r} is not buyer or seller")
         data["origin"] = text("origin")
-    # stage
-    raw_stage = text("stage")
-    stage = _lookup(raw_stage, mapping.stages, STAGE_VALUES, pb.stage_names) if raw_stage else None
-    if stage is None:
-        if raw_stage and not mapping.default_stage:
-            return fail(f"unknown stage or status {raw_stage!r}; map it (--map-stage '{raw_stage}=contacted')")
-        stage = mapping.default_stage or pb.first_stage
-    if stage not in pb.stages:
-        return fail(f"stage {stage!r} is not in the playbook ({', '.join(pb.stages)})")
+    stage, why = _choose(text("stage"), mapping.stages, STAGE_VALUES, pb.stage_names, mapping.default_stage,
+                         pb.first_stage, "stage", plan.stage_values)
+    if why:
+        return fail(why)
     data["stage"] = stage
-    if raw_stage:
-        seen = plan.stage_values.get(raw_stage, (stage, 0))
-        plan.stage_values[raw_stage] = (stage, seen[1] + 1)
     horizon = text("horizon")
     if horizon:
         if horizon not in HORIZONS:
@@ -685,6 +667,25 @@ def _typed_cell(text: str) -> Any:
         return text
     v = value.get("v") if isinstance(value, dict) else None
     return v if isinstance(v, (str, int, float, bool, dt.date)) and not isinstance(v, dt.datetime) else text
+
+
+def _choose(raw: str, explicit: dict[str, str], defaults: dict[str, list[str]], allowed: list[str],
+            default: str | None, fallback: str | None, what: str, seen: dict) -> tuple[str, str]:
+    """(the playbook's value for a file's source or status, or "" and why not); counts it for the preview."""
+    value = _lookup(raw, explicit, defaults, allowed) if raw else None
+    if value is None:
+        if raw and not default:
+            flag = f"--map-{what} '{raw}={allowed[0]}'"
+            return "", (f"unknown {what} {raw!r}; map it ({flag} or a mapping file)"
+                        + (" or give --default-source" if what == "source" else ""))
+        value = default or fallback
+        if value is None:
+            return "", f"no {what}; add a {what} column or give --default-{what}"
+    if value not in allowed:
+        return "", f"{what} {value!r} is not in the playbook ({', '.join(allowed)})"
+    if raw:
+        seen[raw] = (value, seen.get(raw, (value, 0))[1] + 1)
+    return value, ""
 
 
 def _log_entry(e: Any) -> dict:
