@@ -654,12 +654,13 @@ def export_cmd(obj: Ctx, fmt: str, output: Path | None) -> None:
 @click.argument("base")
 @click.argument("ours")
 @click.argument("theirs")
-@click.argument("path", required=False, default="")
-def merge_driver(base: str, ours: str, theirs: str, path: str) -> None:
-    """Git merge driver for lead files (called by git, not by people)."""
+@click.argument("path", nargs=-1)
+def merge_driver(base: str, ours: str, theirs: str, path: tuple[str, ...]) -> None:
+    """Git merge driver for lead files and the playbook (called by git, not by people)."""
     from pipeline_tui.core.merge import merge_files
 
-    sys.exit(merge_files(Path(base), Path(ours), Path(theirs), path))
+    # an older git passes %P unquoted: a folder name with spaces arrives as several arguments
+    sys.exit(merge_files(Path(base), Path(ours), Path(theirs), " ".join(path)))
 
 
 def main() -> None:

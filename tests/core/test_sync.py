@@ -323,3 +323,25 @@ def test_rebase_left_half_done_by_git_is_explained(team, run):
     assert (b.root / ".git" / "rebase-merge").exists() or (b.root / ".git" / "rebase-apply").exists()
     res = run("-C", str(b.root), "sync")
     assert res.code == 3 and "rebase is half done" in res.err and "git rebase --abort" in res.err
+
+
+def test_a_pipeline_in_a_folder_with_spaces_inside_a_bigger_repository(tmp_path):
+    """The driver gets paths like `Sales Team/leads/x.yaml`; the merge still works field by field."""
+    outer = tmp_path / "company repo"
+    outer.mkdir()
+    git(outer, "init", "-q", "-b", "main")
+    a = init_pipeline(outer / "Sales Team")
+    lead = add_lead(a, "Jane Doe", "referral", today=TODAY).lead_id
+    bare = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
+    git(outer, "remote", "add", "origin", str(bare))
+    sync(a)
+    subprocess.run(["git", "clone", "-q", str(bare), str(tmp_path / "clone b")], check=True)
+    b = Pipeline.open(tmp_path / "clone b" / "Sales Team")
+    sync(b)
+    set_fields(a, lead, ["owner=alice"], today=TODAY)
+    set_fields(b, lead, ["stage=contacted"], today=TODAY)
+    sync(a)
+    sync(b)
+    data = b.read(lead).data
+    assert (data["owner"], data["stage"]) == ("alice", "contacted")
