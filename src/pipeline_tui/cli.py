@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -227,6 +226,8 @@ def qual_label(lead) -> str:  # noqa: ANN001
 
 def print_table(leads, today: dt.date) -> None:  # noqa: ANN001
     """A table sized to the terminal; ids are never cut (they are what people copy)."""
+    import shutil
+
     width = shutil.get_terminal_size((120, 24)).columns
     id_w = max([len(lead.id) for lead in leads] + [2])
     cols = [("GRADE", 5), ("ID", id_w), ("NAME", 18), ("COMPANY", 16), ("SOURCE", 11), ("STAGE", 11),

@@ -16,6 +16,7 @@ import gc
 import hashlib
 import os
 import pickle
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -25,11 +26,25 @@ _ERRORS = (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, Att
            IndexError, KeyError)
 
 
-def cache_path(root: Path) -> Path:
+def cache_dir() -> Path:
+    """pipeline-tui's folder in the user's cache folder (platformdirs; on Linux worked out directly, as
+    platformdirs does, which spares every command the import of platformdirs and `platform`)."""
+    if sys.platform.startswith("linux"):
+        base = os.environ.get("XDG_CACHE_HOME", "").strip()
+        return (Path(base) if base else Path.home() / ".cache") / "pipeline-tui"
     from platformdirs import user_cache_path
 
+    return user_cache_path("pipeline-tui", appauthor=False)
+
+
+def cache_file(kind: str, root: Path) -> Path:
+    """The cache file of one kind (leads, playbook, stages) for the pipeline at root."""
     key = hashlib.sha1(str(root).encode()).hexdigest()[:16]
-    return user_cache_path("pipeline-tui", appauthor=False) / f"leads-{key}.pickle"
+    return cache_dir() / f"{kind}-{key}.pickle"
+
+
+def cache_path(root: Path) -> Path:
+    return cache_file("leads", root)
 
 
 def _load(path: Path) -> Any:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -30,8 +29,13 @@ IDENTITY_HELP = (
 )
 
 
+def git_on_path() -> bool:
+    """Whether a `git` program is on PATH (shutil.which's test, without importing shutil)."""
+    return any(os.access(os.path.join(d, "git"), os.X_OK) for d in os.get_exec_path() if d)
+
+
 def _git_module():  # noqa: ANN202
-    if shutil.which("git") is None:
+    if not git_on_path():
         raise RepoUnusable("git is not installed or not on PATH; install git (https://git-scm.com) and try again")
     import git  # lazy: costly import
 
@@ -82,7 +86,7 @@ class GitRepo:
     """
 
     def __init__(self, path: Path):
-        if shutil.which("git") is None:
+        if not git_on_path():
             raise RepoUnusable("git is not installed or not on PATH; install git (https://git-scm.com) and try again")
         path = Path(path)
         if not path.exists():

@@ -108,10 +108,9 @@ team: []
 
 
 def _playbook_cache(root: Path) -> Path:
-    from platformdirs import user_cache_path
+    from pipeline_tui.core.cache import cache_file
 
-    key = hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:16]
-    return user_cache_path("pipeline-tui", appauthor=False) / f"playbook-{key}.pickle"
+    return cache_file("playbook", root.resolve())
 
 
 def _cached_playbook(root: Path, signature: str) -> Playbook | None:

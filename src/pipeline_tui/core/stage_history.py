@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import os
 import pickle
 import subprocess
@@ -136,10 +135,9 @@ def _read(root: Path, since: str | None, into: StageHistory) -> bool:
 
 
 def _cache_file(root: Path) -> Path:
-    from platformdirs import user_cache_path
+    from pipeline_tui.core.cache import cache_file
 
-    key = hashlib.sha1(str(root).encode()).hexdigest()[:16]
-    return user_cache_path("pipeline-tui", appauthor=False) / f"stages-{key}.pickle"
+    return cache_file("stages", root)
 
 
 def _load_cache(path: Path) -> StageHistory | None:
