@@ -273,3 +273,15 @@ def test_symlinked_lead_file_is_refused(pipe, tmp_path):
     assert lead is None
     broken = {x.id: x for x in Pipeline(pipe.root).leads()}["sneaky"]
     assert broken.broken and "symbolic link" in broken.broken
+
+
+def test_a_set_never_commits_what_a_person_staged_by_hand(pipe, lead):
+    (pipe.root / "notes.txt").write_text("my own staged work\n")
+    git(pipe.root, "add", "notes.txt")
+    set_fields(pipe, lead, ["stage=contacted"], today=TODAY)
+    assert git(pipe.root, "show", "--name-only", "--format=", "HEAD").split() == [f"leads/{lead}.yaml"]
+    assert git(pipe.root, "diff", "--cached", "--name-only").split() == ["notes.txt"]  # still staged, untouched
+    set_fields(pipe, lead, ["owner=alice"], today=TODAY)  # and with nothing else staged, only the lead
+    git(pipe.root, "commit", "-qm", "notes")
+    set_fields(pipe, lead, ["owner=bob"], today=TODAY)
+    assert git(pipe.root, "show", "--name-only", "--format=", "HEAD").split() == [f"leads/{lead}.yaml"]
