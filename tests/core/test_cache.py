@@ -80,3 +80,21 @@ def test_listing_reads_the_data_file_only_when_needed_and_survives_losing_it(pip
     cache.data_path.unlink()
     leads = Pipeline(pipe.root).leads()
     assert leads[0].data["log"][0]["text"] == "talked about the forklift fleet"
+
+
+def test_caches_from_another_release_are_misses(pipe, monkeypatch):
+    """An upgrade that changes what is cached must never be served the old shape."""
+    import pipeline_tui
+
+    lead_id = add_lead(pipe, "Jane Doe", "referral", today=TODAY).lead_id
+    Pipeline(pipe.root).leads()
+    from pipeline_tui.core.playbook import Playbook
+
+    Playbook.load(pipe.root)
+    monkeypatch.setattr(pipeline_tui, "__version__", "99.0.0")
+    from pipeline_tui.core.cache import LeadCache
+    from pipeline_tui.core.playbook import _cached_playbook
+
+    assert LeadCache.for_pipeline(pipe.root).index == {}
+    assert _cached_playbook(pipe.root, Playbook.load(pipe.root).signature) is not None  # rebuilt under 99.0.0
+    assert Pipeline(pipe.root).leads()[0].id == lead_id

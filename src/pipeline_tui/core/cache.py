@@ -21,9 +21,23 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-VERSION = 4
+# Anything cached is tied to the code that made it: this format, the release, and the layout of a Lead's
+# derived fields. An upgrade that changes any of them makes the old cache a miss, rebuilt silently.
+FORMAT = 4
+
+
+def code_version(*parts: object) -> tuple:
+    from pipeline_tui import __version__
+
+    return (FORMAT, __version__, *parts)
 _ERRORS = (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError,
            IndexError, KeyError)
+
+
+def _version() -> tuple:
+    from pipeline_tui.core.lead import Lead
+
+    return code_version("leads", Lead.DERIVED)
 
 
 def cache_dir() -> Path:
@@ -87,7 +101,7 @@ class LeadCache:
         cache = cls(cache_path(root))
         try:
             version, token, index = _load(cache.path)
-            if version == VERSION and isinstance(index, dict):
+            if version == _version() and isinstance(index, dict):
                 cache.index, cache.token = index, token
         except _ERRORS:
             cache.index = {}
@@ -141,7 +155,7 @@ class LeadCache:
         self.token = int.from_bytes(os.urandom(6), "big")
         with contextlib.suppress(OSError):
             _dump(self.data_path, (self.token, data))
-            _dump(self.path, (VERSION, self.token, self.index))
+            _dump(self.path, (_version(), self.token, self.index))
 
     def release_index(self) -> None:
         """Forget the index once the leads are built (memory: 50,000 entries), keeping the data side."""

@@ -113,14 +113,22 @@ def _playbook_cache(root: Path) -> Path:
     return cache_file("playbook", root.resolve())
 
 
+def _playbook_version() -> tuple:
+    from pipeline_tui.core.cache import code_version
+
+    return code_version("playbook", tuple(Playbook.__dataclass_fields__))
+
+
 def _cached_playbook(root: Path, signature: str) -> Playbook | None:
     """The playbook parsed before from exactly these bytes (a copy: any doubt and it is parsed again)."""
     import pickle
 
     try:
         with open(_playbook_cache(root), "rb") as fh:
-            pb = pickle.load(fh)  # noqa: S301 - our own file in the user's private cache
+            version, pb = pickle.load(fh)  # noqa: S301 - our own file in the user's private cache
     except Exception:  # noqa: BLE001 - missing, corrupt or from another version: parse instead
+        return None
+    if version != _playbook_version():
         return None
     return pb if isinstance(pb, Playbook) and pb.signature == signature and signature else None
 
@@ -136,7 +144,7 @@ def _cache_playbook(root: Path, pb: Playbook) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".playbook-", suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
-            pickle.dump(pb, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((_playbook_version(), pb), fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
 
 

@@ -22,7 +22,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-VERSION = 1
+
+def _version() -> tuple:
+    from pipeline_tui.core.cache import code_version
+
+    return code_version("stages", tuple(LeadStages.__dataclass_fields__))
 
 
 @dataclass
@@ -146,7 +150,7 @@ def _load_cache(path: Path) -> StageHistory | None:
             version, hist = pickle.load(fh)  # noqa: S301 - our own file in the user's private cache
     except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError):
         return None
-    return hist if version == VERSION and isinstance(hist, StageHistory) else None
+    return hist if version == _version() and isinstance(hist, StageHistory) else None
 
 
 def _save_cache(path: Path, hist: StageHistory) -> None:
@@ -155,7 +159,7 @@ def _save_cache(path: Path, hist: StageHistory) -> None:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".stages-", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:
-                pickle.dump((VERSION, hist), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((_version(), hist), fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(OSError):
