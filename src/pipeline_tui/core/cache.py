@@ -85,6 +85,21 @@ def _dump(path: Path, obj: Any) -> None:
         raise
 
 
+def load_versioned(path: Path, version: tuple) -> Any:
+    """What `save_versioned` stored at path under this version; None if missing, corrupt or another version."""
+    try:
+        stored, obj = _load(path)
+    except Exception:  # noqa: BLE001 - a cache is only a copy: anything odd means "rebuild it"
+        return None
+    return obj if stored == version else None
+
+
+def save_versioned(path: Path, version: tuple, obj: Any) -> None:
+    """Store obj atomically (temp file, rename); a cache that cannot be written is simply not kept."""
+    with contextlib.suppress(OSError, pickle.PicklingError):
+        _dump(path, (version, obj))
+
+
 class LeadCache:
     def __init__(self, path: Path):
         self.path = path

@@ -45,8 +45,7 @@ def _line(pipe: Pipeline, lead: Lead, key: str) -> int:
 
 def practice_problems(pipe: Pipeline, leads: list[Lead], today: dt.date, hist=None) -> list[Problem]:  # noqa: ANN001
     """The playbook's rules on practice: rotting leads and requests left unanswered too long."""
-    from pipeline_tui.core.agenda import is_uncontacted_request
-    from pipeline_tui.core.report import came_in
+    from pipeline_tui.core.agenda import is_uncontacted_request, waiting_hours
 
     rules = pipe.playbook.rules
     out: list[Problem] = []
@@ -66,9 +65,8 @@ def practice_problems(pipe: Pipeline, leads: list[Lead], today: dt.date, hist=No
         for lead in leads:
             if lead.broken or not is_uncontacted_request(lead, pipe.playbook):
                 continue
-            start = came_in(lead, hist)
-            if start is not None and (now - start).total_seconds() / 3600 > limit_h:
-                hours = (now - start).total_seconds() / 3600
+            hours = waiting_hours(lead, hist, now)
+            if hours is not None and hours > limit_h:
                 age = f"{int(hours // 24)} days" if hours >= 48 else f"{int(hours)} hours"
                 out.append(Problem(lead.path, _line(pipe, lead, "created"),
                                    f"contact request unanswered for {age} (the playbook says within {limit_h:g} hours)",

@@ -121,31 +121,16 @@ def _playbook_version() -> tuple:
 
 def _cached_playbook(root: Path, signature: str) -> Playbook | None:
     """The playbook parsed before from exactly these bytes (a copy: any doubt and it is parsed again)."""
-    import pickle
+    from pipeline_tui.core.cache import load_versioned
 
-    try:
-        with open(_playbook_cache(root), "rb") as fh:
-            version, pb = pickle.load(fh)  # noqa: S301 - our own file in the user's private cache
-    except Exception:  # noqa: BLE001 - missing, corrupt or from another version: parse instead
-        return None
-    if version != _playbook_version():
-        return None
+    pb = load_versioned(_playbook_cache(root), _playbook_version())
     return pb if isinstance(pb, Playbook) and pb.signature == signature and signature else None
 
 
 def _cache_playbook(root: Path, pb: Playbook) -> None:
-    import contextlib
-    import os
-    import pickle
-    import tempfile
+    from pipeline_tui.core.cache import save_versioned
 
-    path = _playbook_cache(root)
-    with contextlib.suppress(OSError, pickle.PicklingError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".playbook-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump((_playbook_version(), pb), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+    save_versioned(_playbook_cache(root), _playbook_version(), pb)
 
 
 @dataclass(slots=True)

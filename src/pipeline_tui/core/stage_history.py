@@ -13,12 +13,8 @@ Runs the `git` binary directly (no GitPython import): `check` and `report` stay 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
-import pickle
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -144,36 +140,16 @@ def _cache_file(root: Path) -> Path:
     return cache_file("stages", root)
 
 
-def _load_cache(path: Path) -> StageHistory | None:
-    try:
-        with open(path, "rb") as fh:
-            version, hist = pickle.load(fh)  # noqa: S301 - our own file in the user's private cache
-    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError):
-        return None
-    return hist if version == _version() and isinstance(hist, StageHistory) else None
-
-
-def _save_cache(path: Path, hist: StageHistory) -> None:
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".stages-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump((_version(), hist), fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-
-
 def stage_history(root: Path, use_cache: bool = True) -> StageHistory:
     """Every lead's add time and stage changes, as of HEAD (empty when there is no git history)."""
     head = (_git(root, "rev-parse", "--verify", "-q", "HEAD") or "").strip()
     if not head:
         return StageHistory()
     cache = _cache_file(root.resolve())
-    old = _load_cache(cache) if use_cache else None
+    from pipeline_tui.core.cache import load_versioned, save_versioned
+
+    old = load_versioned(cache, _version()) if use_cache else None
+    old = old if isinstance(old, StageHistory) else None
     if old is not None and old.head == head:
         return old
     hist = StageHistory(head=head)
@@ -185,7 +161,7 @@ def stage_history(root: Path, use_cache: bool = True) -> StageHistory:
     if not ok:
         return StageHistory()
     if use_cache:
-        _save_cache(cache, hist)
+        save_versioned(cache, _version(), hist)
     return hist
 
 
