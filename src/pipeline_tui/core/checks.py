@@ -76,22 +76,19 @@ def practice_problems(pipe: Pipeline, leads: list[Lead], today: dt.date, hist=No
 
 def uncommitted_problems(pipe: Pipeline) -> list[Problem]:
     """Lead files changed but not committed (a hand edit, or a write killed before its commit)."""
-    import subprocess
+    from pipeline_tui.core.errors import PipelineError
+    from pipeline_tui.core.gitrepo import GitRepo
 
     try:
-        res = subprocess.run(["git", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", LEADS_DIR],
-                             cwd=pipe.root, capture_output=True, check=False)
-    except OSError:
-        return []
-    if res.returncode != 0:
+        changed = GitRepo(pipe.root).changed_files(pipe.leads_dir)
+    except PipelineError:  # not in git (yet): nothing to say about commits
         return []
     out = []
-    for entry in res.stdout.decode("utf-8", "replace").split("\0"):
-        if len(entry) < 4 or not entry.endswith(".yaml"):
+    for status, path in changed:
+        if not path.endswith(".yaml"):
             continue
-        path = entry[3:]
         rel = f"{LEADS_DIR}/{path.rsplit('/', 1)[-1]}"
-        what = "new, not committed yet" if entry[:2] == "??" else "changed but not committed"
+        what = "new, not committed yet" if status == "??" else "changed but not committed"
         out.append(Problem(rel, 1, f"{what} (a hand edit, or a write interrupted before its commit): nothing is "
                                    "lost; commit it (pipeline sync --commit, or git commit) or undo it "
                                    f"(git checkout -- {rel})", "warning"))

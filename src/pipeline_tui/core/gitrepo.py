@@ -224,9 +224,17 @@ class GitRepo:
 
     def _nothing_staged(self) -> bool:
         """True when the index matches HEAD (so committing the index commits only what we stage)."""
-        res = subprocess.run(["git", "diff", "--cached", "--quiet", "--no-ext-diff"], cwd=self.top,
-                             capture_output=True, env={**os.environ, **_env_git()})
-        return res.returncode == 0
+        try:
+            self.run("diff", "--cached", "--quiet", "--no-ext-diff")
+        except GitFailed:
+            return False
+        return True
+
+    def changed_files(self, under: Path) -> list[tuple[str, str]]:
+        """(status, path from the top) of files under a folder that differ from HEAD or are untracked,
+        as `git status --porcelain` names them (`??` untracked)."""
+        out = self.run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", self.rel(under), check=False)
+        return [(entry[:2], entry[3:]) for entry in out.split("\0") if len(entry) > 3]
 
     def revert(self, sha: str, message: str, action: str, extra_trailers: dict[str, str] | None = None) -> str:
         """Revert one commit as a new commit of ours; on any failure, leave the tree as it was."""

@@ -156,15 +156,6 @@ def _check_state(g: _Git, git_dir: Path) -> None:
                                f"(git {what} --abort), then sync again")
 
 
-def _dirty(g: _Git, rel: str) -> list[str]:
-    res = g.run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", rel or ".")
-    out = []
-    for entry in res.stdout.split("\0"):
-        if len(entry) > 3:
-            out.append(entry[3:])
-    return out
-
-
 def _commit_edits(g: _Git, pipe: Pipeline, rel: str, paths: list[str]) -> list[str]:
     """Commit hand edits before syncing, refusing files that do not parse (named with their line)."""
     for p in paths:
@@ -175,7 +166,7 @@ def _commit_edits(g: _Git, pipe: Pipeline, rel: str, paths: list[str]) -> list[s
             except YamlProblem as exc:
                 raise BadInput(f"not committing a file that does not parse: {exc.message}",
                                path=os.path.relpath(full, pipe.root), line=exc.line) from None
-    g.run("add", "-A", "--", rel or ".")
+    g.run("add", "-A", "--", rel)
     names = [Path(p).name.removesuffix(".yaml") for p in paths]
     msg = f"hand edits: {', '.join(names[:5])}" + (f" and {len(names) - 5} more" if len(names) > 5 else "")
     res = g.run("commit", "-q", "--no-verify", "-m", f"{msg}\n\nPipeline-Action: edit")
@@ -186,7 +177,7 @@ def _commit_edits(g: _Git, pipe: Pipeline, rel: str, paths: list[str]) -> list[s
 
 def _incoming(g: _Git, rng: str, rel: str) -> tuple[int, dict[str, dict]]:
     count = int(g.out("rev-list", "--count", rng) or 0)
-    log = g.out("log", "--format=%x01%an%x02%s", "--name-only", "--no-renames", rng, "--", rel or ".")
+    log = g.out("log", "--format=%x01%an%x02%s", "--name-only", "--no-renames", rng, "--", rel)
     files: dict[str, dict] = {}
     author = subject = ""
     for line in log.splitlines():
@@ -238,8 +229,7 @@ def sync(pipe: Pipeline, resolve: dict[str, dict[str, str]] | None = None, commi
     repo = GitRepo(pipe.root)
     repo.require_identity()
     g = _Git(repo.top)
-    rel = repo.rel(pipe.root) if pipe.root.resolve() != repo.top else ""
-    rel = "" if rel == "." else rel
+    rel = repo.rel(pipe.root)  # the pipeline's folder as a pathspec ("." when it is the repository)
     result = SyncResult()
     with repo.write_lock():
         _check_state(g, repo.git_dir)
@@ -259,7 +249,7 @@ def sync(pipe: Pipeline, resolve: dict[str, dict[str, str]] | None = None, commi
             remote = "origin" if "origin" in remotes else remotes[0]
             rbranch = branch
         result.remote, result.branch = remote, rbranch
-        dirty = _dirty(g, rel)
+        dirty = [path for _, path in repo.changed_files(pipe.root)]
         if dirty:
             if not commit_edits:
                 shown = ", ".join(dirty[:3]) + (f" and {len(dirty) - 3} more" if len(dirty) > 3 else "")
@@ -337,6 +327,6 @@ def status(pipe: Pipeline) -> dict:
         counts = g.out("rev-list", "--left-right", "--count", "HEAD...@{upstream}").split()
         if len(counts) == 2:
             ahead, behind = int(counts[0]), int(counts[1])
-    rel = repo.rel(pipe.root) if pipe.root.resolve() != repo.top else ""
     return {"remotes": remotes, "branch": branch, "upstream": upstream, "ahead": ahead, "behind": behind,
-            "dirty": _dirty(g, rel), "url": g.out("remote", "get-url", remotes[0]) if remotes else ""}
+            "dirty": [path for _, path in repo.changed_files(pipe.root)],
+            "url": g.out("remote", "get-url", remotes[0]) if remotes else ""}
