@@ -492,16 +492,11 @@ def report(obj: Ctx, as_json: bool) -> None:
         click.echo(line)
 
 
-def _pct(x) -> str:  # noqa: ANN001
-    return "-" if x is None else f"{x:.0%}"
-
-
-def _num(x, unit: str = "") -> str:  # noqa: ANN001
-    return "-" if x is None else f"{x:.0f}{unit}" if x >= 10 else f"{x:.1f}{unit}"
-
-
 def report_lines(result: dict) -> list[str]:
     """The report as text: the sources table, the funnel, and the qualifiers."""
+    from pipeline_tui.core.report import fmt_num as _num
+    from pipeline_tui.core.report import fmt_pct as _pct
+
     out = [click.style("by source", bold=True),
            f"  {'source':<14} {'group':<16} {'origin':<7} {'leads':>6} {'SQL':>5} {'won':>5} {'lost':>5} {'win':>5} "
            f"{'cycle':>7} {'1st contact':>11}   expected close, cycle"]

@@ -44,6 +44,16 @@ class Expectation:
                 f"({self.closed} of {self.needed} closed leads needed to learn)")
 
 
+def fmt_pct(x: float | None, missing: str = "-") -> str:
+    """A rate as people read it (`62%`), or `missing`."""
+    return missing if x is None else f"{x:.0%}"
+
+
+def fmt_num(x: float | None, unit: str = "", missing: str = "-") -> str:
+    """A median as people read it (`98d`, `4.7h`), or `missing`."""
+    return missing if x is None else (f"{x:.0f}" if x >= 10 else f"{x:.1f}") + unit
+
+
 def _r(x: float | None, digits: int = 4) -> float | None:
     return None if x is None else round(float(x), digits)
 

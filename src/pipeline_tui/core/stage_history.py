@@ -56,16 +56,6 @@ class StageHistory:
         return self.leads.get(lead_id) or LeadStages()
 
 
-def _git(root: Path, *args: str) -> str | None:
-    try:
-        out = subprocess.run(["git", *args], cwd=root, capture_output=True, check=False)
-    except OSError:
-        return None
-    if out.returncode != 0:
-        return None
-    return out.stdout.decode("utf-8", "replace")
-
-
 def _stage_value(line: str) -> str | None:
     """The stage named by one `stage: value   # comment` line (plain or quoted scalar)."""
     value = line.split(":", 1)[1].strip()
@@ -142,7 +132,14 @@ def _cache_file(root: Path) -> Path:
 
 def stage_history(root: Path, use_cache: bool = True) -> StageHistory:
     """Every lead's add time and stage changes, as of HEAD (empty when there is no git history)."""
-    head = (_git(root, "rev-parse", "--verify", "-q", "HEAD") or "").strip()
+    from pipeline_tui.core.errors import PipelineError
+    from pipeline_tui.core.gitrepo import GitFailed, GitRepo
+
+    try:
+        repo = GitRepo(root)
+    except PipelineError:  # not in git: no history to read
+        return StageHistory()
+    head = repo.head() or ""
     if not head:
         return StageHistory()
     cache = _cache_file(root.resolve())
@@ -153,7 +150,11 @@ def stage_history(root: Path, use_cache: bool = True) -> StageHistory:
     if old is not None and old.head == head:
         return old
     hist = StageHistory(head=head)
-    if old is not None and old.head and _git(root, "merge-base", "--is-ancestor", old.head, head) is not None:
+    try:
+        descends = old is not None and bool(old.head) and repo.run("merge-base", "--is-ancestor", old.head, head) == ""
+    except GitFailed:
+        descends = False
+    if descends:
         hist.leads = old.leads
         ok = _read(root, old.head, hist)
     else:

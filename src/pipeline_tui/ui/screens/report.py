@@ -14,13 +14,15 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from pipeline_tui.core.report import fmt_num, fmt_pct
+
 
 def _pct(x) -> str:  # noqa: ANN001
-    return "–" if x is None else f"{x:.0%}"
+    return fmt_pct(x, missing="–")
 
 
 def _num(x, unit: str) -> str:  # noqa: ANN001
-    return "–" if x is None else (f"{x:.0f}" if x >= 10 else f"{x:.1f}") + unit
+    return fmt_num(x, unit, missing="–")
 
 
 def _bar(n: int, top: int, width: int = 30) -> str:
