@@ -219,11 +219,6 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
-def qual_label(lead) -> str:  # noqa: ANN001
-    """`A SQL` / `D MQL`: the grade, and sales- or marketing-qualified."""
-    return f"{lead.grade} {'SQL' if lead.sales_qualified else 'MQL'}" if lead.grade else ""
-
-
 def print_table(leads, today: dt.date) -> None:  # noqa: ANN001
     """A table sized to the terminal; ids are never cut (they are what people copy)."""
     import shutil
@@ -240,7 +235,7 @@ def print_table(leads, today: dt.date) -> None:  # noqa: ANN001
     for lead in leads:
         state = lead.due_state(today)
         due = lead.next_due.isoformat() if lead.next_due else ("-" if lead.closed else "none")
-        cells = [qual_label(lead), lead.id, lead.name, lead.company, lead.source, lead.stage, due,
+        cells = [lead.qualification_label, lead.id, lead.name, lead.company, lead.source, lead.stage, due,
                  lead.next_action or "", lead.owner]
         parts = []
         for (name, w), cell in zip(cols, cells, strict=True):

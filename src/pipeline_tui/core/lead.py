@@ -217,6 +217,11 @@ class Lead:
             return "today"
         return "later"
 
+    @property
+    def qualification_label(self) -> str:
+        """`A SQL` / `D MQL`: the grade, and sales- or marketing-qualified (what lists show)."""
+        return f"{self.grade} {'SQL' if self.sales_qualified else 'MQL'}" if self.grade else ""
+
     def days_in_stage(self, today: dt.date) -> int | None:
         since = self.stage_since or self.created
         return max(0, (today - since).days) if since else None

@@ -49,7 +49,7 @@ def _value(lead: Lead) -> str:
 
 
 COLUMNS = [
-    Column("grade", "Grade", 5, lambda x: f"{x.grade} {'SQL' if x.sales_qualified else 'MQL'}" if x.grade else ""),
+    Column("grade", "Grade", 5, lambda x: x.qualification_label),
     Column("name", "Name", 20, lambda x: x.name),
     Column("company", "Company", 18, lambda x: x.company),
     Column("source", "Source", 11, lambda x: x.source),
