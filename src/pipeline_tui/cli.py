@@ -81,8 +81,24 @@ class PipelineGroup(click.Group):
 def cli(ctx: click.Context, path: str | None) -> None:
     """A plain-text, git-backed sales pipeline. With no command, opens the terminal UI."""
     ctx.obj = Ctx(path)
+    if ctx.invoked_subcommand not in ONE_LEAD_COMMANDS:
+        _collect_garbage()
     if ctx.invoked_subcommand is None:
         _run_tui(ctx.obj.pipeline().root)
+
+
+# Commands that touch one lead and end: the entry point (`__main__`) starts every process with the
+# cyclic garbage collector paused, and these finish without it. The rest read many leads or run long.
+ONE_LEAD_COMMANDS = frozenset({"set", "note", "done", "undo", "show", "log", "merge-driver"})
+
+
+def _collect_garbage() -> None:
+    """Turn the collector back on, with what the imports made frozen (they live as long as the process)."""
+    import gc
+
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def _run_tui(root: Path) -> None:
