@@ -6,7 +6,6 @@ line, so one typo does not stop the pipeline. `INIT_TEXT` is what `pipeline init
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -246,10 +245,12 @@ class Playbook:
     @classmethod
     def load(cls, root: Path) -> Playbook:
         path = root / PLAYBOOK_FILE
+        from pipeline_tui.core.cache import digest
+
         pb = cls()
         try:
             raw = path.read_bytes()
-            pb.signature = hashlib.sha1(raw).hexdigest()
+            pb.signature = digest(raw)
         except FileNotFoundError:
             pb.problems.append(Problem(PLAYBOOK_FILE, 1, "missing: run `pipeline init` to write the default playbook"))
             return pb
