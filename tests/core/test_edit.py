@@ -6,7 +6,7 @@ import datetime as dt
 import difflib
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from pipeline_tui.core import yamlio
@@ -217,3 +217,59 @@ def test_list_appends_keep_everything_else(text, tags):
     assert got["tags"] == data["tags"] + tags
     removed = [line for line in difflib.ndiff(text.splitlines(), new.splitlines()) if line.startswith("- ")]
     assert all(line[2:].lstrip().startswith("tags:") or not line[2:].strip() for line in removed), removed
+
+
+# --- the spans an edit is located by ------------------------------------------------------------
+
+def _spans(node, path="$"):  # noqa: ANN001
+    """Every node's kind, place and style, as a list to compare (an empty scalar: only that it is empty,
+    since the two composers put it at different ends of the blank; end marks: offset only, since at
+    a missing final newline libyaml counts one more line)."""
+    kind = type(node).__name__
+    if kind == "ScalarNode" and node.value == "" and not node.style:
+        return [(path, "empty", node.start_mark.index == node.end_mark.index)]
+    start = (node.start_mark.index, node.start_mark.line, node.start_mark.column)
+    if kind == "ScalarNode":
+        return [(path, kind, start, node.end_mark.index, node.value, node.style or None)]
+    out = [(path, kind, start, node.end_mark.index, bool(node.flow_style), len(node.value))]
+    if kind == "MappingNode":
+        for i, (k, v) in enumerate(node.value):
+            out += _spans(k, f"{path}.k{i}") + _spans(v, f"{path}.v{i}")
+    else:
+        for i, item in enumerate(node.value):
+            out += _spans(item, f"{path}[{i}]")
+    return out
+
+
+def _ruamel_spans(text: str):  # noqa: ANN202
+    from ruamel.yaml import YAML
+
+    return _spans(YAML().compose(text))
+
+
+@settings(max_examples=300)
+@given(hand_written_files(), st.sampled_from(["", "\nnote: ", "\nnote: x\n", "\nlog:\n  -\n  - b\n"]),
+       st.text(max_size=12))
+def test_edits_are_located_where_ruamel_round_trip_composer_puts_every_node(text, tail, extra):
+    """libyaml (which reads leads) gives edits exactly the spans of ruamel.yaml's round-trip composer:
+    offsets, lines and columns, quoting and flow styles, on text both of them read."""
+    from pipeline_tui.core.edit import _compose
+
+    text = text + tail + extra
+    try:
+        expected = _ruamel_spans(text)
+    except Exception:  # noqa: BLE001 - YAML ruamel refuses is not a case to compare
+        assume(False)
+    try:
+        node = _compose(text)
+    except BadInput:  # the few texts YAML 1.1 and 1.2 read differently (a NEL as a line break, ...)
+        assume(False)
+    assert _spans(node) == expected
+
+
+def test_spans_of_a_hand_written_file_match_ruamel():
+    from pipeline_tui.core.edit import _compose
+
+    assert _spans(_compose(HAND_WRITTEN)) == _ruamel_spans(HAND_WRITTEN)
+    emoji = "name: 🙂 Zoë\ntags: [ä, 🙂]\nnote: 'x'   # ✓\r\n"
+    assert _spans(_compose(emoji)) == _ruamel_spans(emoji)

@@ -38,3 +38,30 @@ def test_a_warm_list_json_parses_nothing(pipe):
     warm = subprocess.run([sys.executable, "-c", code, str(pipe.root)], capture_output=True, text=True)
     assert warm.stderr.strip().splitlines()[-1] == "[]"
     assert warm.stdout == first.stdout
+
+
+def test_set_runs_on_the_git_binary_and_libyaml_alone(pipe):
+    """A write imports neither GitPython (165 ms) nor ruamel nor Textual, and the process runs its
+    command with the garbage collector paused (the entry point's short-process setting)."""
+    from pipeline_tui.core.ops import add_lead
+    from tests.conftest import TODAY
+
+    lead = add_lead(pipe, "Jane Doe", "referral", today=TODAY).lead_id
+    code = ("import sys, gc; sys.argv=['pipeline','-C',sys.argv[1],'set',sys.argv[2],'value=5'];"
+            "import atexit; atexit.register(lambda: print(gc.isenabled(), sorted(m for m in "
+            "('textual','ruamel.yaml','git') if m in sys.modules), file=sys.stderr))\n"
+            "from pipeline_tui.__main__ import main\nmain()")
+    proc = subprocess.run([sys.executable, "-c", code, str(pipe.root), lead], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"{lead}: value (none) -> 5"
+    assert proc.stderr.strip().splitlines()[-1] == "False []"
+    assert "value: 5" in (pipe.leads_dir / f"{lead}.yaml").read_text()
+
+
+def test_commands_over_many_leads_collect_garbage(pipe):
+    code = ("import sys, gc; sys.argv=['pipeline','-C',sys.argv[1],'list','--json'];"
+            "import atexit; atexit.register(lambda: print(gc.isenabled(), file=sys.stderr))\n"
+            "from pipeline_tui.__main__ import main\nmain()")
+    proc = subprocess.run([sys.executable, "-c", code, str(pipe.root)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "True"

@@ -232,11 +232,15 @@ def loads_bytes(raw: bytes) -> Any:
     return loads(decode(raw))
 
 
-def compose(text: str) -> yaml.Node | None:
-    """The node tree with marks (for line numbers of problems)."""
+def compose(text: str, strict: bool = False) -> yaml.Node | None:
+    """The node tree of the text, as `loads` reads it, with every node's character offset, line and
+    column, and each scalar's quoting style and collection's flow style (for line numbers of problems
+    and for locating edits). Text that does not parse: None, or with `strict` a YamlProblem saying where."""
     try:
         return yaml.compose(text, Loader=FastLoader)
-    except yaml.YAMLError:
+    except yaml.YAMLError as exc:
+        if strict:
+            raise _problem(exc, text) from None
         return None
 
 
