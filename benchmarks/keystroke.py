@@ -39,6 +39,7 @@ async def main(root: str) -> None:
             timings.append((time.perf_counter() - t) * 1000)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         rows = app.screen.query_one(LeadTable).lead_count
+    print(" ".join(f"{t:.0f}" for t in timings))
     print(f"{len(app.leads):,} leads: loaded in {loaded:.2f} s; keystroke median {statistics.median(timings):.1f} ms, "
           f"max {max(timings):.1f} ms over {len(timings)} keys; {rows} rows shown; peak RSS {peak / 1e6:.0f} MB")
 

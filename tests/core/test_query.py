@@ -87,3 +87,85 @@ def test_sorting(leads):
     assert [lead.id for lead in sort_leads(all_leads, "stage", p.playbook)][-1] == "d-won"
     with pytest.raises(BadInput):
         sort_leads(all_leads, "colour", p.playbook)
+
+
+# --- typing a query: each keystroke reuses the last one's work, and must still mean the same ---------
+
+_TYPED_WORDS = ["a", "ac", "acme", "an", "ann", "-a", "-ac", "owner:alice", "owner:al", "stage:new", "stage:new,contacted",
+                "overdue", "q", "call", "i", "in", "init", "-stage:won", "sql", "open"]
+
+
+def _typing(draw_ops):  # noqa: ANN001
+    """Query texts as a person types them: a key (a character), a backspace, a word pasted, all cleared."""
+    text, texts = "", []
+    for op, arg in draw_ops:
+        if op == "key":
+            text += arg
+        elif op == "back":
+            text = text[:-1]
+        elif op == "word":
+            text += (" " if text and not text.endswith(" ") else "") + arg
+        else:
+            text = ""
+        texts.append(text)
+    return texts
+
+
+def test_narrowing_as_typed_matches_filtering_from_scratch(leads):
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from pipeline_tui.core.query import Narrowing, compile_predicates, narrow, split_words
+
+    p, all_leads = leads
+    keys = st.sampled_from(list("acemnoliwr:-, qsdt"))
+    ops = st.lists(st.one_of(st.tuples(st.just("key"), keys), st.tuples(st.just("back"), st.none()),
+                             st.tuples(st.just("word"), st.sampled_from(_TYPED_WORDS)),
+                             st.tuples(st.just("clear"), st.none())), max_size=40)
+
+    @given(ops, st.integers(0, 3))
+    def check(typed, new_list_at):
+        narrowing = Narrowing()
+        rows = list(all_leads)
+        for i, text in enumerate(_typing(typed)):
+            if i == new_list_at:
+                rows = list(reversed(rows))  # the leads sorted again: a new list
+            words = [w for w in split_words(text) if w]
+            try:
+                preds = compile_predicates(words, p.playbook, TODAY)
+            except BadInput:
+                continue  # the TUI shows the error and keeps the last result
+            got = narrowing(rows, words, preds)
+            assert [x.id for x in got] == [x.id for x in narrow(rows, preds)], text
+
+    check()
+
+
+def test_narrowing_filters_the_last_result_when_a_bare_word_grows(leads):
+    """The reuse is real: the longer word is only tried on what the shorter one kept."""
+    from pipeline_tui.core.query import Narrowing, compile_predicates
+
+    p, all_leads = leads
+    narrowing = Narrowing()
+    seen: list[str] = []
+
+    def counting(words):  # noqa: ANN001, ANN202
+        preds = compile_predicates(words, p.playbook, TODAY)
+
+        def spy(pred):  # noqa: ANN001, ANN202
+            def wrapped(lead):  # noqa: ANN001, ANN202
+                seen.append(lead.id)
+                return pred(lead)
+            if hasattr(pred, "text"):
+                wrapped.text = pred.text
+            return wrapped
+
+        return [spy(x) for x in preds]
+
+    assert [x.id for x in narrowing(all_leads, ["an"], counting(["an"]))] == ["a-ref"]
+    seen.clear()
+    assert [x.id for x in narrowing(all_leads, ["ann"], counting(["ann"]))] == ["a-ref"]
+    assert seen == ["a-ref"]  # not all five leads again
+    seen.clear()
+    assert [x.id for x in narrowing(all_leads, ["ann", "owner:alice"], counting(["ann", "owner:alice"]))] == ["a-ref"]
+    assert seen == ["a-ref"]

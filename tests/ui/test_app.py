@@ -59,6 +59,27 @@ async def test_main_screen_lists_and_queries(two_leads):
         assert "unknown value 'bogus'" in shown(app.screen.query_one("#status"))
 
 
+async def test_typing_on_and_back_in_the_query_bar(two_leads):
+    """Each keystroke reuses the last one's filtering: growing, shrinking and editing words still show
+    exactly the leads the words mean, and the status line counts them."""
+    pipe, a, b = two_leads
+    app = make_app(pipe.root, today=TODAY, watch=False)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await loaded(pilot)
+        steps = [(list("ja"), ["Jane Doe"]), (["backspace", "backspace"], ["Jane Doe", "Bob Event"]),
+                 (list("e"), ["Jane Doe", "Bob Event"]), (list("v"), ["Bob Event"]), (["backspace", "backspace"], None),
+                 (list(" overdue"), ["Jane Doe"]), (["ctrl+a", "ctrl+k", *"owner:bo"], []), (list("b"), ["Bob Event"])]
+        await pilot.press("slash")
+        for keys, expected in steps:
+            await pilot.press(*keys)
+            await pilot.pause()
+            if expected is None:
+                continue
+            text = table_text(app)
+            assert [n for n in ("Jane Doe", "Bob Event") if n in text] == expected, keys
+            assert f"{len(expected)} of 2 leads" in shown(app.screen.query_one("#status"))
+
+
 async def test_open_lead_shows_fields_and_history(two_leads):
     pipe, a, _ = two_leads
     set_fields(pipe, a, ["stage=qualified"], today=TODAY)

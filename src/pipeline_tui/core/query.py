@@ -137,6 +137,7 @@ def _compile(word: str, pb: Playbook, today: dt.date, shown: str) -> Predicate: 
     def text_match(lead: Lead) -> bool:
         return low in lead.search_text()
 
+    text_match.text = low  # type: ignore[attr-defined] # so `Narrowing` knows a longer word only narrows
     return text_match
 
 
@@ -153,6 +154,44 @@ def narrow(leads: Iterable[Lead], preds: list[Predicate]) -> list[Lead]:
     for pred in preds:
         rows = [lead for lead in rows if pred(lead)]
     return rows
+
+
+class Narrowing:
+    """Filters one list of leads as a query is typed, reusing what the last query worked out.
+
+    It keeps the leads left after each word of the last query. Words the new query shares from the
+    start are not applied again, and when the first word that differs is the last bare word typed on
+    (`acme` after `acm`: it can only keep fewer), it filters what that word kept before. So a keystroke
+    costs the leads its own word sees, not all of them. A new list (the leads changed or were sorted
+    again) starts from the whole list."""
+
+    def __init__(self) -> None:
+        self._leads: list[Lead] | None = None
+        self._words: list[str] = []
+        self._preds: list[Predicate] = []
+        self._kept: list[list[Lead]] = []  # _kept[i]: the leads left after the first i words
+
+    def __call__(self, leads: list[Lead], words: list[str], preds: list[Predicate]) -> list[Lead]:
+        if leads is not self._leads:
+            self._leads, self._words, self._preds, self._kept = leads, [], [], [list(leads)]
+        same = 0
+        while same < min(len(words), len(self._words)) and words[same] == self._words[same]:
+            same += 1
+        kept = self._kept[: same + 1]
+        rows = kept[-1]
+        if same < len(words) and same < len(self._words) and _typed_on(self._preds[same], preds[same]):
+            rows = self._kept[same + 1]  # every lead the longer word keeps, the shorter one kept
+        for pred in preds[same:]:
+            rows = [lead for lead in rows if pred(lead)]
+            kept.append(rows)
+        self._words, self._preds, self._kept = list(words), list(preds), kept
+        return list(kept[-1])
+
+
+def _typed_on(old: Predicate, new: Predicate) -> bool:
+    """True when new is a bare word containing the old bare word (so it matches fewer leads)."""
+    old_text, new_text = getattr(old, "text", None), getattr(new, "text", None)
+    return old_text is not None and new_text is not None and old_text in new_text
 
 
 def filter_leads(leads: Iterable[Lead], words: Iterable[str] | str, playbook: Playbook, today: dt.date) -> list[Lead]:

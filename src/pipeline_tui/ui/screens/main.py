@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -11,7 +13,7 @@ from textual.widgets import Footer, Header, Input, Static
 
 from pipeline_tui.core.errors import BadInput
 from pipeline_tui.core.lead import Lead
-from pipeline_tui.core.query import SORT_KEYS, compile_predicates, narrow, sort_leads
+from pipeline_tui.core.query import SORT_KEYS, Narrowing, compile_predicates, sort_leads, split_words
 from pipeline_tui.ui.screens.actions import LeadActions
 from pipeline_tui.ui.widgets.lead_table import DUE_STYLES, ROTTING, LeadTable
 
@@ -34,6 +36,8 @@ class MainScreen(LeadActions, Screen):
     def __init__(self) -> None:
         super().__init__()
         self.sorted: list[Lead] = []
+        self.narrowing = Narrowing()  # typing on narrows the last result, not all the leads again
+        self.due_of: dict[int, str] = {}  # id(lead) -> its due state, worked out once per list
         self.shown: list[Lead] = []
         self.query_error: str | None = None
         self.board = False
@@ -60,18 +64,20 @@ class MainScreen(LeadActions, Screen):
         table = self.query_one(LeadTable)
         pb = self.app.pipe.playbook
         self.sorted = sort_leads([x for x in self.app.leads if not x.broken], table.sort_key, pb, table.sort_reverse)
+        today = self.app.today
+        self.due_of = {id(x): x.due_state(today) for x in self.sorted}  # the status line counts these per key
         self.apply_query()
 
     def apply_query(self) -> None:
-        text = self.query_one("#query", Input).value
+        words = [w for w in split_words(self.query_one("#query", Input).value) if w]
         try:
-            preds = compile_predicates(text, self.app.pipe.playbook, self.app.today)
+            preds = compile_predicates(words, self.app.pipe.playbook, self.app.today)
             self.query_error = None
         except BadInput as exc:
             self.query_error = exc.message
             self.update_status()
             return
-        self.shown = narrow(self.sorted, preds)
+        self.shown = self.narrowing(self.sorted, words, preds)
         self.query_one(LeadTable).set_rows(self.shown)
         if self.board:
             self.render_board()
@@ -90,11 +96,9 @@ class MainScreen(LeadActions, Screen):
         if not self.app.loaded:
             status.update("Loading leads…")
             return
-        total = sum(1 for x in self.app.leads if not x.broken)
-        today = self.app.today
-        overdue = sum(1 for x in self.shown if x.due_state(today) == "overdue")
-        due_today = sum(1 for x in self.shown if x.due_state(today) == "today")
-        no_next = sum(1 for x in self.shown if x.due_state(today) == "none")
+        total = len(self.sorted)  # every lead that reads (the broken ones are on the problems screen)
+        due = Counter(map(self.due_of.__getitem__, map(id, self.shown)))  # every keystroke redraws this
+        overdue, due_today, no_next = due["overdue"], due["today"], due["none"]
         table = self.query_one(LeadTable)
         text = Text()
         text.append(f" {len(self.shown):,} of {total:,} leads", style="bold")
