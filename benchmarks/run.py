@@ -5,7 +5,8 @@
 
 For each size it generates a realistic pipeline (kept in $PIPELINE_BENCH_DATA, by default the system's
 temporary folder, and rebuilt when missing: it must not sit inside another git repository), then
-times real processes, as a user would run them, with their own empty cache folder:
+times real processes, as a user would run them (the `pipeline` script next to this Python, else
+`python -m pipeline_tui`), with their own empty cache folder:
 
 - floor: a Python process that only reads every lead file's bytes;
 - `list --json` cold (no cache) and warm, and `check`, as ratios to that floor;
@@ -123,7 +124,8 @@ def bench(n: int, runs: int) -> list[tuple[str, float, str, str, str]]:
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # measure what users run: compiled modules, not source each time
     subprocess.run([PY, "-c", "import pipeline_tui.cli, pipeline_tui.core.ops, pipeline_tui.ui.app"], env=env,
                    check=True)
-    cli = [PY, "-m", "pipeline_tui", "-C", str(root)]
+    script = Path(PY).parent / "pipeline"  # the console script users run; else the module
+    cli = [str(script) if script.exists() else PY, *([] if script.exists() else ["-m", "pipeline_tui"]), "-C", str(root)]
     rows = []
     floor = timed([PY, "-c", FLOOR, str(root)], env, runs)
     rows.append(("floor: read every lead file", floor, "1.0x", "", ""))

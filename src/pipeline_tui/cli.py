@@ -73,6 +73,20 @@ class PipelineGroup(click.Group):
             ctx.exit(0)
 
 
+# Commands that touch one lead and end: the entry point (`__main__`) starts every process with the
+# cyclic garbage collector paused, and these finish without it. The rest read many leads or run long.
+ONE_LEAD_COMMANDS = frozenset({"set", "note", "done", "undo", "show", "log", "merge-driver"})
+
+
+def _collect_garbage() -> None:
+    """Turn the collector back on; what the imports made is frozen first, as it lives as long as the process."""
+    import gc
+
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 @click.group(cls=PipelineGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-C", "path", metavar="PATH", help="The pipeline folder (default: $PIPELINE_DIR, the nearest folder "
               "upward with pipeline.yaml, else your default pipeline).")
@@ -85,20 +99,6 @@ def cli(ctx: click.Context, path: str | None) -> None:
         _collect_garbage()
     if ctx.invoked_subcommand is None:
         _run_tui(ctx.obj.pipeline().root)
-
-
-# Commands that touch one lead and end: the entry point (`__main__`) starts every process with the
-# cyclic garbage collector paused, and these finish without it. The rest read many leads or run long.
-ONE_LEAD_COMMANDS = frozenset({"set", "note", "done", "undo", "show", "log", "merge-driver"})
-
-
-def _collect_garbage() -> None:
-    """Turn the collector back on, with what the imports made frozen (they live as long as the process)."""
-    import gc
-
-    if not gc.isenabled():
-        gc.freeze()
-        gc.enable()
 
 
 def _run_tui(root: Path) -> None:

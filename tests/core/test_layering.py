@@ -65,3 +65,9 @@ def test_commands_over_many_leads_collect_garbage(pipe):
     proc = subprocess.run([sys.executable, "-c", code, str(pipe.root)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.strip().splitlines()[-1] == "True"
+
+
+def test_one_lead_commands_are_commands():
+    from pipeline_tui.cli import ONE_LEAD_COMMANDS, cli
+
+    assert ONE_LEAD_COMMANDS <= set(cli.commands)
