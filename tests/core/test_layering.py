@@ -70,4 +70,4 @@ def test_commands_over_many_leads_collect_garbage(pipe):
 def test_one_lead_commands_are_commands():
     from pipeline_tui.cli import ONE_LEAD_COMMANDS, cli
 
-    assert ONE_LEAD_COMMANDS <= set(cli.commands)
+    assert ONE_LEAD_COMMANDS.issubset(cli.commands)

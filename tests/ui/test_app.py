@@ -80,6 +80,29 @@ async def test_typing_on_and_back_in_the_query_bar(two_leads):
             assert f"{len(expected)} of 2 leads" in shown(app.screen.query_one("#status"))
 
 
+async def test_a_reload_under_a_bad_query_keeps_the_error_and_then_the_new_leads(two_leads):
+    """Leads read again while the query bar holds a bad word: the error stays on the status line, and
+    fixing the word shows the leads as they are now."""
+    pipe, a, b = two_leads
+    app = make_app(pipe.root, today=TODAY, watch=False)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("slash", *"jane")
+        await pilot.pause()
+        app.screen.query_one("#query").value = "jane stage:bogus"  # pasted: the table keeps Jane
+        await pilot.pause()
+        assert "Jane Doe" in table_text(app)
+        set_fields(pipe, a, ["owner=carol"], today=TODAY)
+        await pilot.press("ctrl+r")
+        await loaded(pilot)
+        assert app.is_running
+        assert "unknown value 'bogus'" in shown(app.screen.query_one("#status"))
+        await pilot.press("ctrl+a", "ctrl+k", *"owner:carol")
+        await pilot.pause()
+        assert "Jane Doe" in table_text(app) and "Bob Event" not in table_text(app)
+        assert "1 of 2 leads" in shown(app.screen.query_one("#status"))
+
+
 async def test_open_lead_shows_fields_and_history(two_leads):
     pipe, a, _ = two_leads
     set_fields(pipe, a, ["stage=qualified"], today=TODAY)
@@ -394,3 +417,38 @@ async def test_import_screen_previews_then_imports_in_one_commit(pipe):
         await loaded(pilot)
         assert "Good Person" in table_text(app)
     assert commit_count(pipe.root) == before + 1
+
+
+async def test_a_query_is_filtered_again_when_git_tells_how_long_leads_sat(tmp_path):
+    """Time in stage arrives from git after the first screen, on the same lead objects: a `rotting`
+    query typed before it shows what it keeps once it is there."""
+    import datetime as dt
+
+    from pipeline_tui.core.stage_history import attach
+    from pipeline_tui.ui.app import LeadsLoaded
+    from tests.builders import Story, build
+
+    def at(days_ago):
+        return dt.datetime.combine(TODAY - dt.timedelta(days=days_ago), dt.time(10))
+
+    pipe = build(tmp_path / "p", [
+        Story("stuck", {"name": "Stuck Lead", "source": "referral", "created": at(3).date()},
+              [(at(20), "new"), (at(20), "contacted")]),
+    ])
+    app = make_app(pipe.root, today=TODAY, watch=False)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot)
+        history = app.stage_hist
+        for lead in app.leads:  # as on the first screen, before the stage history is read
+            lead.stage_since = None
+        app.screen.leads_changed(None)
+        await pilot.press("slash", *"rotting")
+        await pilot.pause()
+        assert "Stuck Lead" not in table_text(app)  # 3 days since it was created: not yet rotting
+        attach(app.leads, history)
+        app.post_message(LeadsLoaded(app.leads, set(), app.health))
+        await pilot.pause()
+        assert "Stuck Lead" in table_text(app)
+        await pilot.press("space")  # the same words again keep what they show
+        await pilot.pause()
+        assert "Stuck Lead" in table_text(app)

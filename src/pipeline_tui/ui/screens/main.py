@@ -68,6 +68,12 @@ class MainScreen(LeadActions, Screen):
         self.due_of = {id(x): x.due_state(today) for x in self.sorted}  # the status line counts these per key
         self.apply_query()
 
+    def leads_refigured(self) -> None:
+        """The same leads, with their time in stage now read from git: filter them again from scratch
+        (`rotting` may keep others), as the typing shortcut only holds while the leads stay the same."""
+        self.narrowing = Narrowing()
+        self.apply_query()
+
     def apply_query(self) -> None:
         words = [w for w in split_words(self.query_one("#query", Input).value) if w]
         try:
@@ -96,8 +102,11 @@ class MainScreen(LeadActions, Screen):
         if not self.app.loaded:
             status.update("Loading leads…")
             return
+        if self.query_error:  # the table keeps the last good words' leads, which a reload may have replaced
+            status.update(Text(" " + self.query_error, style="bold red"))
+            return
         total = len(self.sorted)  # every lead that reads (the broken ones are on the problems screen)
-        due = Counter(map(self.due_of.__getitem__, map(id, self.shown)))  # every keystroke redraws this
+        due = Counter(map(self.due_of.get, map(id, self.shown)))  # every keystroke redraws this
         overdue, due_today, no_next = due["overdue"], due["today"], due["none"]
         table = self.query_one(LeadTable)
         text = Text()
@@ -116,8 +125,6 @@ class MainScreen(LeadActions, Screen):
         text.append(f"{warnings} mix warning{'s' if warnings != 1 else ''} (m)", style="yellow" if warnings else "")
         text.append(" · ")
         text.append(f"{problems} problem{'s' if problems != 1 else ''} (p)", style="red" if problems else "")
-        if self.query_error:
-            text = Text(" " + self.query_error, style="bold red")
         status.update(text)
 
     # --- actions ---
