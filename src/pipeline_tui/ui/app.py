@@ -146,10 +146,8 @@ class PipelineApp(App):
             from pipeline_tui.ui.widgets.lead_table import LeadTable
 
             for screen in self.screen_stack:  # only the health figures (and time in stage) are new
-                refigured = getattr(screen, "leads_refigured", None)
-                if refigured is not None:
-                    refigured()
-                update = getattr(screen, "update_status", None)
+                # a screen that filters the leads again also redraws its status line; others only that
+                update = getattr(screen, "leads_refigured", None) or getattr(screen, "update_status", None)
                 if update is not None:
                     update()
                 for table in screen.query(LeadTable):
