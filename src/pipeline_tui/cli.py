@@ -15,6 +15,12 @@ from pathlib import Path
 import click
 
 from pipeline_tui.core.errors import BadInput, PipelineError, RepoUnusable
+from pipeline_tui.core.safetext import json_text, visible
+from pipeline_tui.core.safetext import show as txt
+
+# Every piece of data printed goes through `txt`/`visible` (escape codes, bidi overrides and other
+# controls in a lead, a file name, a commit message or a CSV cell are printed as `\x1b`, never sent to the
+# terminal); JSON goes through `json_text`. Only the program's own strings carry styles.
 
 
 def _today() -> dt.date:
@@ -43,7 +49,7 @@ class Ctx:
                 from pipeline_tui.core.ops import init_pipeline
 
                 init_pipeline(root)
-                click.echo(f"pipeline: created your pipeline at {root}", err=True)
+                click.echo(f"pipeline: created your pipeline at {txt(root)}", err=True)
         return Pipeline.open(root)
 
 
@@ -53,7 +59,7 @@ def _emit_json(data) -> None:  # noqa: ANN001
     import json
 
     indent = 2 if sys.stdout.isatty() else None
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=indent, default=str))
+    sys.stdout.write(json_text(json.dumps(data, ensure_ascii=False, indent=indent, default=str)))
     sys.stdout.write("\n")
 
 
@@ -64,7 +70,7 @@ class PipelineGroup(click.Group):
         try:
             return super().invoke(ctx)
         except PipelineError as exc:
-            click.echo(f"pipeline: {exc.one_line()}", err=True)
+            click.echo(f"pipeline: {visible(exc.one_line())}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("pipeline: interrupted", err=True)
@@ -120,8 +126,8 @@ def init(obj: Ctx, path: str | None) -> None:
 
     target = Path(path or obj.explicit or ".")
     pipe = init_pipeline(target)
-    click.echo(f"new pipeline at {pipe.root}")
-    click.echo(f"next: pipeline -C {pipe.root} add \"Jane Doe\" --source referral --company \"Acme Corp\"", err=True)
+    click.echo(f"new pipeline at {txt(pipe.root)}")
+    click.echo(f"next: pipeline -C {txt(pipe.root)} add \"Jane Doe\" --source referral --company \"Acme Corp\"", err=True)
 
 
 @cli.command()
@@ -134,10 +140,10 @@ def demo(path: str | None, no_tui: bool, seed: int) -> None:
 
     target = Path(path) if path else default_demo_dir()
     if (target / "pipeline.yaml").is_file():
-        click.echo(f"pipeline: {target} already holds a pipeline; opening it", err=True)
+        click.echo(f"pipeline: {txt(target)} already holds a pipeline; opening it", err=True)
     else:
         pipe = build_demo(target, today=_today(), seed=seed)
-        click.echo(f"demo pipeline at {pipe.root}")
+        click.echo(f"demo pipeline at {txt(pipe.root)}")
     if not no_tui:
         _run_tui(target.resolve())
 
@@ -166,7 +172,7 @@ def add(obj: Ctx, name: str, source: str, company, email, stage, horizon, owner,
     change = add_lead(pipe, name, source, company=company, email=email, stage=stage, horizon=horizon, owner=owner,
                       value=value, tags=list(tags), next_action=next_action, due=due, today=_today())
     for d in dups:
-        click.echo(f"pipeline: warning: {change.lead_id} looks like a duplicate of {d}", err=True)
+        click.echo(f"pipeline: warning: {change.lead_id} looks like a duplicate of {txt(d)}", err=True)
     click.echo(change.lead_id)
 
 
@@ -182,7 +188,7 @@ def set_cmd(obj: Ctx, lead_id: str, assignments: tuple[str, ...]) -> None:
     if change.commit is None:
         click.echo(f"{lead_id}: nothing changed")
     else:
-        click.echo(f"{lead_id}: {change.summary}")
+        click.echo(f"{lead_id}: {txt(change.summary)}")
 
 
 @cli.command("note", hidden=False)
@@ -195,7 +201,7 @@ def note_cmd(obj: Ctx, lead_id: str, text: str, kind: str) -> None:
     from pipeline_tui.core.ops import log_activity
 
     change = log_activity(obj.pipeline(), lead_id, kind, text, today=_today())
-    click.echo(f"{lead_id}: {change.summary}")
+    click.echo(f"{lead_id}: {txt(change.summary)}")
 
 
 @cli.command("done")
@@ -210,7 +216,7 @@ def done_cmd(obj: Ctx, lead_id: str, text: str, kind: str, next_action: str | No
     from pipeline_tui.core.ops import complete_next
 
     change = complete_next(obj.pipeline(), lead_id, text, kind, next_action, due, today=_today())
-    click.echo(f"{lead_id}: {change.summary}")
+    click.echo(f"{lead_id}: {txt(change.summary)}")
 
 
 @cli.command()
@@ -220,7 +226,7 @@ def undo(obj: Ctx) -> None:
     from pipeline_tui.core.ops import undo_last
 
     change = undo_last(obj.pipeline())
-    click.echo(change.summary)
+    click.echo(txt(change.summary))
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -231,7 +237,7 @@ def _due_style(state: str) -> dict:
 
 
 def _cut(text: str, width: int) -> str:
-    text = text.replace("\n", " ")
+    text = visible(text)
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
@@ -310,7 +316,7 @@ def show(obj: Ctx, lead_id: str, as_json: bool) -> None:
     problems = pipe.problems_of(lead)
     if lead.broken:
         for p in problems:
-            click.echo(str(p), err=True)
+            click.echo(txt(p), err=True)
         raise BadInput(f"cannot read lead {lead_id}: {lead.broken}", path=lead.path)
     if as_json:
         out = plain_data(lead.data)
@@ -331,11 +337,11 @@ def _print_lead(lead, problems, today: dt.date, outlook=()) -> None:  # noqa: AN
     from pipeline_tui.core.yamlio import plain_data
 
     d = lead.data
-    title = lead.name + (f" — {lead.company}" if lead.company else "")
-    click.echo(click.style(title, bold=True) + click.style(f"  ({lead.id})", fg="bright_black"))
+    title = txt(lead.name) + (f" — {txt(lead.company)}" if lead.company else "")
+    click.echo(click.style(title, bold=True) + click.style(f"  ({txt(lead.id)})", fg="bright_black"))
     rows = [
         ("title", d.get("title")), ("email", d.get("email")), ("phone", d.get("phone")), ("owner", lead.owner),
-        ("source", f"{lead.source} ({lead.group}, {lead.origin}-generated)" + (f" — {d['source_detail']}" if d.get("source_detail") else "")),
+        ("source", f"{lead.source} ({lead.group}, {lead.origin}-generated)" + (f" — {txt(d['source_detail'])}" if d.get("source_detail") else "")),
         ("stage", lead.stage), ("horizon", lead.horizon),
         ("grade", f"{lead.grade} ({'sales-qualified' if lead.sales_qualified else 'marketing-qualified: nurture'})"),
         ("value", lead.value), ("created", d.get("created")), ("first contact", d.get("first_contact")),
@@ -343,35 +349,37 @@ def _print_lead(lead, problems, today: dt.date, outlook=()) -> None:  # noqa: AN
     ]
     for k, v in rows:
         if v not in (None, ""):
-            click.echo(f"  {k:<14}{plain_data(v)}")
+            click.echo(f"  {k:<14}{txt(plain_data(v))}")
     q = d.get("qualification")
     if isinstance(q, dict):
-        click.echo("  qualification " + ", ".join(f"{k}: {v}" for k, v in q.items() if k != "pain"))
+        click.echo("  qualification " + ", ".join(f"{txt(k)}: {txt(v)}" for k, v in q.items() if k != "pain"))
         if q.get("pain"):
-            click.echo(f"  {'pain':<14}{q['pain']}")
+            click.echo(f"  {'pain':<14}{txt(q['pain'])}")
     state = lead.due_state(today)
     if lead.next_action or lead.next_due:
         due = lead.next_due.isoformat() if lead.next_due else "no date"
-        click.echo(f"  {'next':<14}{lead.next_action} — " + click.style(f"{due} ({state})", **_due_style(state)))
+        click.echo(f"  {'next':<14}{txt(lead.next_action)} — " + click.style(f"{due} ({state})", **_due_style(state)))
     elif lead.is_open:
         click.echo(f"  {'next':<14}" + click.style("none — plan one: pipeline set ID next.action=... next.due=+3d", fg="yellow"))
     for label, text, severity in outlook:
-        click.echo(f"  {label:<14}" + (click.style(text, fg="yellow") if severity else text))
+        click.echo(f"  {label:<14}" + (click.style(txt(text), fg="yellow") if severity else txt(text)))
     import json
 
     from pipeline_tui.core.lead import KNOWN_KEYS
 
     extra = {k: v for k, v in d.items() if k not in KNOWN_KEYS}
     for k, v in extra.items():
-        click.echo(f"  {str(k):<14}{json.dumps(plain_data(v), ensure_ascii=False) if isinstance(v, (dict, list)) else plain_data(v)}")
+        shown = json.dumps(plain_data(v), ensure_ascii=False) if isinstance(v, (dict, list)) else plain_data(v)
+        click.echo(f"  {txt(k):<14}{txt(shown)}")
     log = d.get("log")
     if isinstance(log, list) and log:
         click.echo(click.style("log", bold=True))
         for e in log:
             if isinstance(e, dict):
-                click.echo(f"  {plain_data(e.get('date'))}  {e.get('kind', ''):<8} {e.get('text', '') or ''}".rstrip())
+                click.echo(f"  {txt(plain_data(e.get('date')))}  {txt(e.get('kind', '')):<8} "
+                           f"{txt(e.get('text', '') or '', multiline=True)}".rstrip())
     for p in problems:
-        click.echo(click.style(str(p), fg="red" if p.severity == "error" else "yellow"))
+        click.echo(click.style(txt(p), fg="red" if p.severity == "error" else "yellow"))
 
 
 @cli.command("log")
@@ -384,7 +392,7 @@ def log_cmd(obj: Ctx, lead_id: str, as_json: bool) -> None:
 
     pipe = obj.pipeline()
     if not pipe.lead_path(lead_id).exists() and not as_json:
-        click.echo(f"pipeline: note: {lead_id} has no file now; showing its past", err=True)
+        click.echo(f"pipeline: note: {txt(lead_id)} has no file now; showing its past", err=True)
     entries = lead_history(pipe, lead_id)
     if not entries and not pipe.lead_path(lead_id).exists():
         raise BadInput(f"no lead {lead_id!r} (no file and no history)")
@@ -392,9 +400,10 @@ def log_cmd(obj: Ctx, lead_id: str, as_json: bool) -> None:
         _emit_json([e.as_json() for e in entries])
         return
     for e in entries:
-        click.echo(f"{click.style(e.commit[:8], fg='yellow')}  {e.date[:16].replace('T', ' ')}  {e.author:<14} {e.message}")
+        click.echo(f"{click.style(txt(e.commit[:8]), fg='yellow')}  {txt(e.date[:16].replace('T', ' '))}  "
+                   f"{txt(e.author):<14} {txt(e.message)}")
         if e.changed:
-            click.echo(click.style(f"          changed: {', '.join(e.changed)}", fg="bright_black"))
+            click.echo(click.style(f"          changed: {', '.join(txt(c) for c in e.changed)}", fg="bright_black"))
 
 
 @cli.command()
@@ -412,7 +421,7 @@ def check(obj: Ctx, as_json: bool) -> None:
                     "warnings": len(problems) - len(errors)})
     else:
         for p in problems:
-            click.echo(str(p))
+            click.echo(txt(p))
         click.echo(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s) in {len(pipe.lead_ids())} lead files",
                    err=True)
     if errors:
@@ -450,8 +459,8 @@ def agenda(obj: Ctx, as_json: bool) -> None:
                 age = "?" if hours is None else f"{hours / 24:.0f}d" if hours >= 48 else f"{hours:.0f}h"
                 late = hours is not None and hours > limit
                 click.echo(click.style(f"  waiting {age:>5}", fg="red" if late else "green", bold=late)
-                           + f"  {_cut(lead.name, 20):<20} {_cut(lead.company, 18):<18} {lead.source:<12} "
-                           f"{lead.email or ''}  {lead.id}")
+                           + f"  {_cut(lead.name, 20):<20} {_cut(lead.company, 18):<18} {txt(lead.source):<12} "
+                           f"{txt(lead.email)}  {txt(lead.id)}")
         elif s.leads:
             print_table(s.leads, today)
         click.echo()
@@ -477,13 +486,13 @@ def mix(obj: Ctx, as_json: bool) -> None:
         click.echo(click.style(f"open leads by {title}", bold=True))
         for name, share in table.items():
             bar = "#" * round(share["share"] * 30)
-            click.echo(f"  {name:<16} {share['open']:>6}  {share['share']:>5.0%}  {bar}")
+            click.echo(f"  {txt(name):<16} {share['open']:>6}  {share['share']:>5.0%}  {bar}")
     click.echo(click.style("warnings", bold=True))
     if not result.warnings:
         click.echo("  none: the pipeline draws on its groups in a healthy balance")
     for w in result.warnings:
-        click.echo(click.style(f"  {w.code}: {w.message}", fg="yellow"))
-        click.echo(f"    {w.advice}")
+        click.echo(click.style(f"  {w.code}: {txt(w.message)}", fg="yellow"))
+        click.echo(f"    {txt(w.advice)}")
 
 
 @cli.command()
@@ -517,7 +526,7 @@ def report_lines(result: dict) -> list[str]:
         if exp:
             expected = f"{_pct(exp['close_rate'])}, {_num(exp['cycle_days'], 'd')} ({exp['basis']}"
             expected += ")" if exp["basis"] == "learned" else f", {exp['closed']}/{exp['learn_after_closed']} closed)"
-        line = (f"  {name:<14} {f.get('group') or '':<16} {f.get('origin') or '':<7} {f['leads']:>6} "
+        line = (f"  {txt(name):<14} {f.get('group') or '':<16} {f.get('origin') or '':<7} {f['leads']:>6} "
                 f"{_pct(f['qualified_rate']):>5} {f['won']:>5} {f['lost']:>5} {_pct(f['win_rate']):>5} "
                 f"{_num(f['median_cycle_days'], 'd'):>7} {_num(f['median_first_contact_hours'], 'h'):>11}   {expected}")
         out.append(click.style(line, bold=True) if name == "all" else line)
@@ -527,12 +536,12 @@ def report_lines(result: dict) -> list[str]:
     prev = None
     for r in rows:
         conv = "ended" if r["lost"] else f"{r['reached'] / prev:>5.0%}" if prev else "     "
-        out.append(f"  {r['stage']:<14} {r['reached']:>6} {conv}  now {r['now']:<6} {'#' * round(r['reached'] / top * 30)}")
+        out.append(f"  {txt(r['stage']):<14} {r['reached']:>6} {conv}  now {r['now']:<6} {'#' * round(r['reached'] / top * 30)}")
         prev = r["reached"] if r["reached"] and not r["lost"] else prev
     out += ["", click.style("qualifiers (leads per answer, share sales-qualified)", bold=True)]
     for crit, table in result["qualifiers"].items():
         cells = [f"{a} {t['leads']} ({_pct(t['qualified_rate'])})" for a, t in table.items() if t["leads"]]
-        out.append(f"  {crit:<10} " + ", ".join(cells))
+        out.append(f"  {crit:<10} " + txt(", ".join(cells)))
     return out
 
 
@@ -555,13 +564,13 @@ def sync(obj: Ctx, resolutions: tuple[str, ...], commit_edits: bool, as_json: bo
         if as_json:
             _emit_json({"conflicts": exc.conflicts, "remote": exc.remote})
         for line in exc.lines():
-            click.echo(f"pipeline: {line}", err=True)
+            click.echo(f"pipeline: {txt(line)}", err=True)
         raise
     if as_json:
         _emit_json(result.as_json())
         return
     for line in result.summary():
-        click.echo(line)
+        click.echo(txt(line))
 
 
 @cli.command("import")
@@ -601,32 +610,32 @@ def import_cmd(obj: Ctx, file: Path, dry_run: bool, duplicates: str, mapping_fil
     if plan.count("error"):
         for r in plan.rows:
             if r.status == "error":
-                click.echo(f"pipeline: {file}: row {r.row}: {r.reason}", err=True)
+                click.echo(f"pipeline: {txt(file)}: row {r.row}: {txt(r.reason)}", err=True)
         if not any(r.status in ("new", "merge", "duplicate") for r in plan.rows):
             sys.exit(2)  # not one row could be read: bad input
 
 
 def import_lines(plan, dry_run: bool, commit: str | None) -> list[str]:  # noqa: ANN001
     """The preview (and outcome) of an import, as text."""
-    out = [click.style(f"{plan.path}: {plan.encoding}, {plan.delimiter}-separated, {len(plan.rows)} row(s)",
+    out = [click.style(f"{txt(plan.path)}: {plan.encoding}, {plan.delimiter}-separated, {len(plan.rows)} row(s)",
                        bold=True), click.style("columns", bold=True)]
     for header, key in plan.columns.items():
-        out.append(f"  {header!s:<28} -> {key}")
+        out.append(f"  {txt(header):<28} -> {txt(key)}")
     if plan.ignored:
-        out.append(f"  ignored: {', '.join(plan.ignored)}  (map with --map-column 'COLUMN=field')")
+        out.append(f"  ignored: {', '.join(txt(h) for h in plan.ignored)}  (map with --map-column 'COLUMN=field')")
     for title, table in (("sources", plan.source_values), ("stages", plan.stage_values)):
         if table:
             out.append(click.style(title, bold=True))
             for value, (target, n) in table.items():
-                out.append(f"  {value!s:<28} -> {target}  ({n} row(s))")
+                out.append(f"  {txt(value):<28} -> {txt(target)}  ({n} row(s))")
     for note in plan.notes:
-        out.append(click.style(f"note: {note}", fg="bright_black"))
+        out.append(click.style(f"note: {txt(note)}", fg="bright_black"))
     out.append(click.style("rows", bold=True))
     for r in plan.rows:
         if r.status == "new":
             continue
         color = {"error": "red", "duplicate": "yellow", "merge": "cyan"}[r.status]
-        out.append(click.style(f"  row {r.row}: {r.status}: {r.reason}", fg=color))
+        out.append(click.style(f"  row {r.row}: {r.status}: {txt(r.reason)}", fg=color))
     verb = "would import" if dry_run else "imported"
     summary = (f"{verb} {plan.count('new')} new lead(s); {plan.count('merge')} merged, "
                f"{plan.count('duplicate')} duplicate(s) skipped, {plan.count('error')} row(s) with errors")
@@ -644,17 +653,21 @@ def import_lines(plan, dry_run: bool, commit: str | None) -> list[str]:  # noqa:
 @click.pass_obj
 def export_cmd(obj: Ctx, fmt: str, output: Path | None) -> None:
     """Every lead's fields as CSV (one row per lead) or JSON; pipeline import reads them back."""
-    from pipeline_tui.core.exporter import export_csv, export_json
+    from pipeline_tui.core.exporter import export_csv_counted, export_json
 
     leads = sorted(obj.pipeline().leads(), key=lambda x: x.id)
-    text = export_csv(leads) if fmt == "csv" else export_json(leads)
+    text, escaped = export_csv_counted(leads) if fmt == "csv" else (export_json(leads), 0)
+    if escaped:
+        click.echo(f"pipeline: warning: {escaped} cell(s) held control, bidi or zero-width characters, written "
+                   "visibly as \\x1b-style escapes (pipeline check lists them; --format json keeps them exactly)",
+                   err=True)
     if output is None:
         sys.stdout.write(text)
         return
     from pipeline_tui.core.store import atomic_write
 
     atomic_write(output, text.encode("utf-8"))
-    click.echo(f"exported {sum(1 for x in leads if not x.broken)} lead(s) to {output}", err=True)
+    click.echo(f"exported {sum(1 for x in leads if not x.broken)} lead(s) to {txt(output)}", err=True)
 
 
 @cli.command("merge-driver", hidden=True)
@@ -676,10 +689,10 @@ def main() -> None:
         code = cli.main(prog_name="pipeline", standalone_mode=False)
     except click.UsageError as exc:
         hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
-        click.echo(f"pipeline: {exc.format_message()}{hint}", err=True)
+        click.echo(f"pipeline: {visible(exc.format_message())}{hint}", err=True)
         sys.exit(2)
     except click.ClickException as exc:
-        click.echo(f"pipeline: {exc.format_message()}", err=True)
+        click.echo(f"pipeline: {visible(exc.format_message())}", err=True)
         sys.exit(exc.exit_code)
     except click.Abort:
         click.echo("pipeline: aborted", err=True)

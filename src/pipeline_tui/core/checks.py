@@ -7,6 +7,7 @@ import os
 
 from pipeline_tui.core import yamlio
 from pipeline_tui.core.errors import YamlProblem
+from pipeline_tui.core.files import MAX_BYTES, read_limited
 from pipeline_tui.core.lead import Lead
 from pipeline_tui.core.problems import Problem, line_of
 from pipeline_tui.core.store import LEADS_DIR, Pipeline
@@ -38,7 +39,7 @@ def duplicate_problems(pipe: Pipeline, leads: list[Lead]) -> list[Problem]:
 
 def _line(pipe: Pipeline, lead: Lead, key: str) -> int:
     try:
-        return line_of(yamlio.decode((pipe.root / lead.path).read_bytes()), (key,))
+        return line_of(yamlio.decode(read_limited(pipe.root / lead.path, MAX_BYTES)), (key,))
     except (OSError, YamlProblem):
         return 1
 

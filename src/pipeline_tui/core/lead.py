@@ -13,6 +13,14 @@ from typing import Any
 
 from pipeline_tui.core.dates import as_date, as_datetime
 from pipeline_tui.core.playbook import AUTHORITY, FIT, GRADES, HORIZONS, INTEREST, ORIGINS, Playbook
+from pipeline_tui.core.safetext import (
+    MULTILINE_KEYS,
+    contains_unsafe,
+    describe,
+    unsafe_char,
+    visible,
+    walk_strings,
+)
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -21,8 +29,36 @@ KNOWN_KEYS = (
     "horizon", "qualification", "value", "created", "first_contact", "closed", "next", "tags", "log",
 )
 REQUIRED = ("name", "source", "created")
+MAX_VALUE = 10**15  # a deal value beyond this is a typo (and sums of such values lose their meaning)
 
 Issue = tuple[tuple, str, str]  # (key path, message, severity)
+
+
+def multiline_path(path: tuple) -> bool:
+    """Whether the string at this key path is free text that may hold line breaks and tabs: log texts,
+    notes and pain, and the keys the tool does not know (a person's own); not names, ids or choices."""
+    if not path or not isinstance(path[0], str) or path[0] not in KNOWN_KEYS:
+        return bool(path)
+    last = next((k for k in reversed(path) if isinstance(k, str)), None)
+    return last in MULTILINE_KEYS
+
+
+def unsafe_text_issues(d: Any) -> list[Issue]:
+    """A problem for every string (keys too) holding a character that could drive a terminal or hide text."""
+    if not contains_unsafe(d):
+        return []
+    out: list[Issue] = []
+    for path, text, is_key in walk_strings(d):
+        ch = unsafe_char(text, multiline=not is_key and multiline_path(path))
+        if ch is None:
+            continue
+        where = ".".join(visible(str(k)) for k in path if not isinstance(k, int)) or "the file"
+        what = f"the key '{visible(text)}'" if is_key else where
+        out.append((path, f"{what} holds {describe(ch)}: control characters, bidi overrides and zero-width "
+                          "characters could hide or change what the text shows; remove it"
+                          + ("" if ch not in "\n\t" else " (line breaks and tabs only belong in log texts, notes and pain)"),
+                    "error"))
+    return out
 
 
 def valid_id(lead_id: str) -> bool:
@@ -113,7 +149,8 @@ class Lead:
         self.horizon = horizon if horizon in HORIZONS else "short"
         self.owner = _s(d.get("owner"))
         value = d.get("value")
-        self.value = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        self.value = value if isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and 0 <= value <= MAX_VALUE else None  # a bad value (nan, -5, 1e308) is check's, never a sum's
         self.created = as_date(d.get("created"))
         nxt = d.get("next")
         if isinstance(nxt, dict):
@@ -241,7 +278,9 @@ class Lead:
         if self._json is None:
             import json
 
-            self._json = json.dumps(self.summary(), ensure_ascii=False)
+            from pipeline_tui.core.safetext import json_text
+
+            self._json = json_text(json.dumps(self.summary(), ensure_ascii=False))
         return self._json
 
     def summary(self) -> dict:
@@ -280,6 +319,12 @@ def _s(value: Any) -> str:
     return ""
 
 
+def _r(value: Any) -> str:
+    """A value quoted for a message: short, and with nothing a terminal would act on."""
+    text = repr(value)
+    return visible(text if len(text) <= 60 else text[:57] + "...")
+
+
 def _is_date(value: Any) -> bool:
     return as_date(value) is not None and (isinstance(value, dt.date) or len(str(value).strip()) == 10)
 
@@ -291,8 +336,9 @@ def validate(lead_id: str, d: dict, playbook: Playbook) -> list[Issue]:  # noqa:
     def err(keys: tuple, msg: str, sev: str = "error") -> None:
         out.append((keys, msg, sev))
 
+    out.extend(unsafe_text_issues(d))
     if not valid_id(lead_id):
-        err((), f"file name {lead_id!r} is not a valid id (lowercase letters, digits and -, at most 80)")
+        err((), f"file name {visible(lead_id)!r} is not a valid id (lowercase letters, digits and -, at most 80)")
     for key in REQUIRED:
         if d.get(key) in (None, ""):
             err((), f"missing required key {key!r}")
@@ -304,23 +350,23 @@ def validate(lead_id: str, d: dict, playbook: Playbook) -> list[Issue]:  # noqa:
             else:
                 err((key,), f"{key} must be text")
     src = d.get("source")
-    if src not in (None, "") and src not in playbook.sources:
-        err(("source",), f"unknown source {src!r}; the playbook has: {', '.join(playbook.sources)}")
+    if src not in (None, "") and (not isinstance(src, str) or src not in playbook.sources):
+        err(("source",), f"unknown source {_r(src)}; the playbook has: {', '.join(playbook.sources)}")
     stage = d.get("stage")
-    if stage is not None and stage not in playbook.stages:
-        err(("stage",), f"unknown stage {stage!r}; the playbook has: {', '.join(playbook.stages)}")
+    if stage is not None and (not isinstance(stage, str) or stage not in playbook.stages):
+        err(("stage",), f"unknown stage {_r(stage)}; the playbook has: {', '.join(playbook.stages)}")
     origin = d.get("origin")
-    if origin is not None and origin not in ORIGINS:
-        err(("origin",), f"origin must be buyer or seller, not {origin!r}")
+    if origin is not None and (not isinstance(origin, str) or origin not in ORIGINS):
+        err(("origin",), f"origin must be buyer or seller, not {_r(origin)}")
     horizon = d.get("horizon")
-    if horizon is not None and horizon not in HORIZONS:
-        err(("horizon",), f"horizon must be short or long, not {horizon!r}")
+    if horizon is not None and (not isinstance(horizon, str) or horizon not in HORIZONS):
+        err(("horizon",), f"horizon must be short or long, not {_r(horizon)}")
     email = d.get("email")
     if isinstance(email, str) and email and not EMAIL_RE.match(email):
-        err(("email",), f"email {email!r} does not look like an address")
+        err(("email",), f"email {_r(email)} does not look like an address")
     owner = d.get("owner")
     if isinstance(owner, str) and playbook.team and owner not in playbook.team:
-        err(("owner",), f"owner {owner!r} is not in the playbook's team: {', '.join(playbook.team)}")
+        err(("owner",), f"owner {_r(owner)} is not in the playbook's team: {', '.join(playbook.team)}")
     q = d.get("qualification")
     if q is not None:
         if not isinstance(q, dict):
@@ -329,20 +375,20 @@ def validate(lead_id: str, d: dict, playbook: Playbook) -> list[Issue]:  # noqa:
             for key, allowed in (("interest", INTEREST), ("authority", AUTHORITY), ("fit", FIT)):
                 v = q.get(key)
                 if v is not None and v not in allowed:
-                    err(("qualification", key), f"qualification.{key} must be one of {', '.join(allowed)}, not {v!r}")
+                    err(("qualification", key), f"qualification.{key} must be one of {', '.join(allowed)}, not {_r(v)}")
             pain = q.get("pain")
             if pain is not None and not isinstance(pain, str):
                 err(("qualification", "pain"), "qualification.pain must be text")
     value = d.get("value")
-    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
-        err(("value",), f"value must be a number of at least 0, not {value!r}")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_VALUE):
+        err(("value",), f"value must be a number from 0 to {MAX_VALUE:,}, not {_r(value)}")
     for key in ("created", "closed"):
         v = d.get(key)
         if v not in (None, "") and not _is_date(v):
-            err((key,), f"{key} must be a date like 2026-11-01, not {v!r}")
+            err((key,), f"{key} must be a date like 2026-11-01, not {_r(v)}")
     fc = d.get("first_contact")
     if fc not in (None, "") and as_datetime(fc) is None:
-        err(("first_contact",), f"first_contact must be a date and time like 2026-11-01T14:30, not {fc!r}")
+        err(("first_contact",), f"first_contact must be a date and time like 2026-11-01T14:30, not {_r(fc)}")
     nxt = d.get("next")
     if nxt is not None:
         if not isinstance(nxt, dict):
@@ -353,7 +399,7 @@ def validate(lead_id: str, d: dict, playbook: Playbook) -> list[Issue]:  # noqa:
                 err(("next", "action"), "next.action must be text")
             due = nxt.get("due")
             if due is not None and not _is_date(due):
-                err(("next", "due"), f"next.due must be a date like 2026-11-25, not {due!r}")
+                err(("next", "due"), f"next.due must be a date like 2026-11-25, not {_r(due)}")
     tags = d.get("tags")
     if tags is not None and not (isinstance(tags, list) and all(isinstance(t, (str, int)) for t in tags)):
         err(("tags",), "tags must be a list of words, like [manufacturing, q4]")
@@ -368,7 +414,7 @@ def validate(lead_id: str, d: dict, playbook: Playbook) -> list[Issue]:  # noqa:
                     continue
                 if as_date(entry.get("date")) is None:
                     err(("log", i), f"log entry {i + 1} needs a date like 2026-11-02")
-    effective = playbook.first_stage if stage is None else stage
+    effective = stage if isinstance(stage, str) else playbook.first_stage
     if effective in playbook.stages and not playbook.is_closed(effective) and not isinstance(nxt, dict):
         level = playbook.rules.get("next_action_on_open_leads", "warning")
         if level != "off":

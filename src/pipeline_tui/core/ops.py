@@ -20,8 +20,9 @@ from pipeline_tui.core.dates import DATE_HELP, parse_date_input, parse_datetime_
 from pipeline_tui.core.edit import render_mapping
 from pipeline_tui.core.errors import BadInput, RepoUnusable, YamlProblem
 from pipeline_tui.core.gitrepo import IDENTITY_HELP, TRAILER, UNDOES, GitRepo
-from pipeline_tui.core.lead import EMAIL_RE, new_id
+from pipeline_tui.core.lead import EMAIL_RE, multiline_path, new_id
 from pipeline_tui.core.playbook import AUTHORITY, FIT, HORIZONS, INIT_TEXT, INTEREST, ORIGINS, PLAYBOOK_FILE
+from pipeline_tui.core.safetext import check_text, visible, walk_strings
 from pipeline_tui.core.store import Op, Pipeline, atomic_write, verified_edit
 
 MERGE_DRIVER = "pipeline-lead"
@@ -132,8 +133,12 @@ def add_lead(pipe: Pipeline, name: str, source: str, *, company: str | None = No
     today = today or dt.date.today()
     pb = pipe.playbook
     name = (name or "").strip()
-    if not name or any(ord(c) < 32 for c in name):
+    if not name:
         raise BadInput("a lead needs a name (printable text)")
+    check_text(name, "name")
+    for what, text in (("company", company), ("next", next_action), *(("tag", t) for t in tags or ())):
+        if text:
+            check_text(text, what)
     _check_choice(source, list(pb.sources), "source")
     data: dict[str, Any] = {"name": name}
     if company:
@@ -163,6 +168,8 @@ def add_lead(pipe: Pipeline, name: str, source: str, *, company: str | None = No
         data["tags"] = clean
     for k, v in (extra or {}).items():
         data.setdefault(k, v)
+    for path, text, _ in walk_strings(data):  # what an import brings: keys and values alike
+        check_text(text, ".".join(str(k) for k in path), multiline=multiline_path(path))
     repo = GitRepo(pipe.root)
     repo.require_identity()
     with repo.write_lock():
@@ -213,8 +220,7 @@ def typed_value(pipe: Pipeline, path: tuple[str, ...], raw: str, today: dt.date)
     pb = pipe.playbook
     key = ".".join(path)
     raw = raw.strip()
-    if any(ord(c) < 32 for c in raw):
-        raise BadInput(f"{key}: control characters are not allowed")
+    check_text(raw, key)
     if key == "stage":
         return _check_choice(raw, pb.stage_names, "stage")
     if key == "source":
@@ -267,7 +273,7 @@ def _show(value: Any) -> str:
         text = "{...}"
     else:
         text = str(value.isoformat() if isinstance(value, dt.date) else value)
-    text = text.replace("\n", " ")
+    text = visible(text)  # a commit message is shown by git and by `pipeline log`: text only
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -381,8 +387,7 @@ def log_activity(pipe: Pipeline, lead_id: str, kind: str, text: str, today: dt.d
 def _check_activity(kind: str, text: str) -> None:
     if not re.match(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$", kind):
         raise BadInput(f"activity kind {kind!r} must be one word (call, email, meeting, note)")
-    if any(ord(c) < 32 and c not in "\n" for c in text):
-        raise BadInput("activity text may not contain control characters")
+    check_text(text, "activity text", multiline=True)
 
 
 def _first_contact_ops(data: dict, kind: str, today: dt.date, now: dt.datetime | None) -> list[Op]:
@@ -397,7 +402,7 @@ def _first_contact_ops(data: dict, kind: str, today: dt.date, now: dt.datetime |
 
 def propose_next(pipe: Pipeline, data: dict, today: dt.date) -> tuple[str, dt.date] | None:
     """What the playbook's cadence proposes after the current next action is done (None for closed leads)."""
-    stage = data.get("stage") or pipe.playbook.first_stage
+    stage = data.get("stage") if isinstance(data.get("stage"), str) else pipe.playbook.first_stage
     if pipe.playbook.is_closed(stage):
         return None
     horizon = data.get("horizon") if data.get("horizon") in ("short", "long") else "short"

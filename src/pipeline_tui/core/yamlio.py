@@ -18,8 +18,8 @@ from typing import Any
 import yaml
 
 from pipeline_tui.core.errors import YamlProblem
+from pipeline_tui.core.files import MAX_BYTES
 
-MAX_BYTES = 1_000_000
 MAX_ALIASES = 100
 MAX_DEPTH = 64
 MAX_EXPANDED = 100_000

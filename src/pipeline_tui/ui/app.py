@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
@@ -17,7 +16,11 @@ from textual.message import Message
 from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.core.lead import Lead
 from pipeline_tui.core.ops import Change
+from pipeline_tui.core.safetext import visible
 from pipeline_tui.core.store import Pipeline
+from pipeline_tui.ui.workers import WorkerErrors, io_work
+
+RACY_NS = 2_000_000_000  # a file modified this close to when it was read may change again unseen (FAT: 2 s ticks)
 
 
 class LeadsLoaded(Message):
@@ -36,7 +39,7 @@ class LeadSaved(Message):
         super().__init__()
 
 
-class PipelineApp(App):
+class PipelineApp(WorkerErrors, App):
     """pipeline-tui."""
 
     TITLE = "pipeline"
@@ -62,10 +65,21 @@ class PipelineApp(App):
         self.watch_enabled = watch
         self.watch_interval = watch_interval
         self._signature: dict[str, tuple[int, int] | None] = {}
+        self._read_at = 0  # when the leads held were read (ns); a lead read again since: in _reread
+        self._reread: dict[str, int] = {}
         self._scan_seconds = 0.0
         self.health: tuple[int, int, int] = (0, 0, 0)
         self.stage_hist = None  # what git remembers of every lead's stages (core.stage_history), once read
-        self.sub_title = self.pipe.root.name
+        self.sub_title = visible(self.pipe.root.name)
+
+    def notify(self, message: str, *, title: str = "", severity: str = "information",  # type: ignore[override]
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Every toast shows its words as text: a message carries lead data, file names and git's words, so
+        it is never parsed as markup (`[/]` in a note crashed the app) and its controls are made visible.
+        `markup=True` is for the app's own constant strings only."""
+        if not markup:
+            message, title = visible(str(message), multiline=True), visible(str(title))
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)  # type: ignore[arg-type]
 
     @property
     def today(self) -> dt.date:
@@ -80,12 +94,14 @@ class PipelineApp(App):
             self.set_interval(self.watch_interval, self.check_disk, name="watch")
 
     # --- loading ---
-    @work(thread=True, exclusive=True, group="load")
+    @io_work(exclusive=True, group="load")
     def load_leads(self) -> None:
+        read_at = time.time_ns()
         self.pipe.reload_playbook()
         sig = self.pipe.scan()
         leads = self.pipe.leads(stamps=sig)
         self._signature = sig
+        self._read_at, self._reread = read_at, {}
         self.post_message(LeadsLoaded(leads))
         for lead in leads:  # warm the text that bare query words search, off the UI thread
             lead.search_text()
@@ -108,7 +124,7 @@ class PipelineApp(App):
         if self.loaded and not any(w.group in ("load", "write", "watch") and w.is_running for w in self.workers):
             self._check_disk_worker()
 
-    @work(thread=True, exclusive=True, group="watch")
+    @io_work(exclusive=True, group="watch")
     def _check_disk_worker(self) -> None:
         start = time.monotonic()
         playbook_path = self.pipe.root / "pipeline.yaml"
@@ -116,13 +132,16 @@ class PipelineApp(App):
             pb_mtime = playbook_path.stat().st_mtime_ns
         except FileNotFoundError:
             pb_mtime = 0
-        if getattr(self, "_pb_mtime", None) not in (None, pb_mtime):
+        if getattr(self, "_pb_mtime", None) not in (None, pb_mtime) or (
+                pb_mtime + RACY_NS > self._read_at and self._playbook_changed(playbook_path)):
             self._pb_mtime = pb_mtime
             self.call_from_thread(self.load_leads)
             return
         self._pb_mtime = pb_mtime
+        now = time.time_ns()
         sig = self.pipe.scan()
         changed = {k for k, v in sig.items() if self._signature.get(k) != v}
+        changed |= self._racily_changed(sig, changed, now)
         removed = set(self._signature) - set(sig)
         self._scan_seconds = time.monotonic() - start
         if not changed and not removed:
@@ -131,6 +150,7 @@ class PipelineApp(App):
         for lead_id in removed:
             by_id.pop(lead_id, None)
         for lead_id in changed:
+            self._reread[lead_id] = now
             try:
                 by_id[lead_id] = self.pipe.read(lead_id)
             except PipelineError:
@@ -138,6 +158,35 @@ class PipelineApp(App):
         self._signature = sig
         leads = sorted(by_id.values(), key=lambda x: x.id)
         self.post_message(LeadsLoaded(leads, changed | removed, self._health(leads), external=True))
+
+    def _playbook_changed(self, path: Path) -> bool:
+        from pipeline_tui.core.cache import digest
+        from pipeline_tui.core.files import MAX_BYTES, read_limited
+
+        try:
+            return digest(read_limited(path, MAX_BYTES)) != self.pipe.playbook.signature
+        except OSError:
+            return True
+
+    def _racily_changed(self, sig: dict[str, tuple[int, int] | None], changed: set[str], now: int) -> set[str]:
+        """Files whose stamp did not change but cannot prove they did not: modified within RACY_NS of when
+        this app last read them (on a filesystem with 1- or 2-second timestamps, a second write in the same
+        tick keeps mtime and size). git's "racily clean" rule: read those again and compare."""
+        out = set()
+        by_id = {lead.id: lead for lead in self.leads}
+        for lead_id, stamp in sig.items():
+            if stamp is None or lead_id in changed or stamp[0] + RACY_NS <= self._reread.get(lead_id, self._read_at):
+                continue
+            self._reread[lead_id] = now
+            old = by_id.get(lead_id)
+            try:
+                fresh = self.pipe.read(lead_id)
+            except PipelineError:
+                out.add(lead_id)
+                continue
+            if old is None or fresh.broken != old.broken or (not fresh.broken and fresh.data != old.data):
+                out.add(lead_id)
+        return out
 
     def on_leads_loaded(self, message: LeadsLoaded) -> None:
         if message.health is not None:
@@ -167,7 +216,7 @@ class PipelineApp(App):
         """Run a core write in a worker; report errors; refresh the changed lead."""
         self._write_worker(fn, done)
 
-    @work(thread=True, group="write")
+    @io_work(group="write")
     def _write_worker(self, fn: Callable[[], Change], done: Callable[[Change], None] | None) -> None:
         try:
             change = fn()
@@ -179,6 +228,7 @@ class PipelineApp(App):
                                   timeout=8)
             return
         if change.commit:
+            self._reread[change.lead_id] = time.time_ns()
             try:
                 lead = self.pipe.read(change.lead_id)
             except PipelineError:
@@ -207,7 +257,7 @@ class PipelineApp(App):
         self._health_worker(others)
         self.post_message(LeadSaved(change))
 
-    @work(thread=True, exclusive=True, group="health")
+    @io_work(exclusive=True, group="health")
     def _health_worker(self, leads: list[Lead]) -> None:
         self.post_message(LeadsLoaded(leads, set(), self._health(leads)))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -9,6 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from pipeline_tui.core.dates import DATE_HELP
+from pipeline_tui.core.safetext import show
+from pipeline_tui.ui.text import plain
 
 
 class DoneDialog(ModalScreen[None]):
@@ -28,7 +31,7 @@ class DoneDialog(ModalScreen[None]):
         proposal = propose_next(app.pipe, data, app.today)
         horizon = lead.horizon if lead is not None else "short"
         with Vertical(id="dialog"):
-            yield Label(f"Done on {self.lead_id}: [b]{_escape(done)}[/]", classes="title")
+            yield Label(Text.assemble(plain(f"Done on {self.lead_id}: "), plain(done, style="bold")), classes="title")
             with Horizontal(classes="field"):
                 yield Label("what", classes="field-label")
                 yield Input(placeholder="what happened (optional)", id="done-text")
@@ -42,7 +45,7 @@ class DoneDialog(ModalScreen[None]):
                 yield Label(f"Next, as the {horizon}-range cadence proposes (edit to change):", classes="field-error")
                 with Horizontal(classes="field"):
                     yield Label("next", classes="field-label")
-                    yield Input(action, id="done-next")
+                    yield Input(show(action), id="done-next")
                 with Horizontal(classes="field"):
                     yield Label("due", classes="field-label")
                     yield Input(due.isoformat(), placeholder=DATE_HELP, id="done-due")
@@ -64,6 +67,3 @@ class DoneDialog(ModalScreen[None]):
         app.run_change(lambda: complete_next(pipe, lead_id, text, kind, action, due, today=today))
         self.dismiss()
 
-
-def _escape(text: str) -> str:
-    return text.replace("[", r"\[")

@@ -15,6 +15,15 @@ from textual.widgets import Button, Input, Label, Select, Static
 from pipeline_tui.core.dates import parse_date_input
 from pipeline_tui.core.errors import BadInput, PipelineError
 from pipeline_tui.core.playbook import AUTHORITY, FIT, HORIZONS, INTEREST, ORIGINS
+from pipeline_tui.core.safetext import show
+from pipeline_tui.ui.text import plain
+
+
+def shown(value: object) -> str:
+    """A field's value as its input shows it: text, with any control, bidi or zero-width character made
+    visible (`\\x1b`). The form compares against this, so a field left alone is never written, and a
+    field the person edits saves exactly what was on screen."""
+    return show(value).strip()
 
 
 def fid(key: str) -> str:
@@ -45,11 +54,12 @@ class EditScreen(ModalScreen[None]):
         nxt = d.get("next") if isinstance(d.get("next"), dict) else {}
 
         def select(field: str, options, value) -> Select:  # noqa: ANN001
-            opts = [(o, o) for o in options]
-            return Select(opts, value=value if value in options else Select.NULL, id=fid(field), allow_blank=True)
+            opts = [(plain(o), o) for o in options]
+            chosen = value if isinstance(value, str) and value in options else Select.NULL
+            return Select(opts, value=chosen, id=fid(field), allow_blank=True)
 
         with VerticalScroll(id="dialog"):
-            yield Label(f"{lead.name} — {lead.company}  ({lead.id})", classes="title")
+            yield Label(plain(f"{lead.name} — {lead.company}  ({lead.id})"), classes="title")
             for label, widget in (
                 ("stage", select("stage", pb.stage_names, lead.stage)),
                 ("source", select("source", list(pb.sources), d.get("source"))),
@@ -58,11 +68,11 @@ class EditScreen(ModalScreen[None]):
                 ("interest", select("qualification.interest", INTEREST, q.get("interest"))),
                 ("authority", select("qualification.authority", AUTHORITY, q.get("authority"))),
                 ("fit", select("qualification.fit", FIT, q.get("fit"))),
-                ("pain", Input(str(q.get("pain") or ""), id=fid("qualification.pain"))),
-                ("owner", Input(str(d.get("owner") or ""), id=fid("owner"))),
-                ("value", Input("" if d.get("value") is None else str(d.get("value")), id=fid("value"))),
-                ("next action", Input(str(nxt.get("action") or ""), id=fid("next.action"))),
-                ("due", Input(str(nxt.get("due") or ""), placeholder="today, tomorrow, +3d, mon, 2026-11-25",
+                ("pain", Input(shown(q.get("pain")), id=fid("qualification.pain"))),
+                ("owner", Input(shown(d.get("owner")), id=fid("owner"))),
+                ("value", Input(shown(d.get("value")), id=fid("value"))),
+                ("next action", Input(shown(nxt.get("action")), id=fid("next.action"))),
+                ("due", Input(shown(nxt.get("due")), placeholder="today, tomorrow, +3d, mon, 2026-11-25",
                               id=fid("next.due"))),
             ):
                 with Horizontal(classes="field"):
@@ -121,7 +131,7 @@ class EditScreen(ModalScreen[None]):
                  "next.action": nxt.get("action"), "next.due": nxt.get("due")}
         for key, old in texts.items():
             value = self.query_one("#" + fid(key), Input).value.strip()
-            old_text = "" if old is None else str(old)
+            old_text = shown(old)  # as the field showed it: a value left alone is never written
             if value != old_text:  # `set` parses dates (+3d, mon) and skips values that did not change
                 out.append(f"{key}={value}")
         return out
@@ -139,8 +149,8 @@ class EditScreen(ModalScreen[None]):
         except BadInput as exc:
             key = next((a.split("=")[0] for a in assignments if a.split("=")[0] in exc.message), None)
             target = "#err-" + fid(key or "next.due")
-            self.query_one(target, Label).update(exc.message)
-            self.notify(exc.message, title="Not saved", severity="error")
+            self.query_one(target, Label).update(plain(exc.message))
+            self.app.notify(exc.message, title="Not saved", severity="error")
             return
         if not assignments:
             self.dismiss()

@@ -8,7 +8,6 @@ from pathlib import Path
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -16,45 +15,47 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from pipeline_tui.core.errors import PipelineError
+from pipeline_tui.ui.text import plain
+from pipeline_tui.ui.workers import WorkerErrors, io_work
 
 
 def render_plan(plan, done: str | None = None) -> Group:  # noqa: ANN001
-    head = Text(f"{plan.path}: {plan.encoding}, {plan.delimiter}-separated, {len(plan.rows)} row(s)", style="bold")
+    head = plain(f"{plan.path}: {plan.encoding}, {plan.delimiter}-separated, {len(plan.rows)} row(s)", style="bold")
     cols = Table(title="Columns", title_justify="left", expand=False)
     cols.add_column("in the file")
     cols.add_column("lead field")
     for header, key in plan.columns.items():
-        cols.add_row(header, key)
+        cols.add_row(plain(header), plain(key))
     for header in plan.ignored:
-        cols.add_row(Text(header, style="grey50"), Text("(ignored)", style="grey50"))
+        cols.add_row(plain(header, style="grey50"), Text("(ignored)", style="grey50"))
     values = Table(title="Values", title_justify="left", expand=False)
     for c in ("in the file", "becomes", "rows"):
         values.add_column(c)
     for kind, table in (("source", plan.source_values), ("stage", plan.stage_values)):
         for value, (target, n) in table.items():
-            values.add_row(value, f"{kind} {target}", str(n))
+            values.add_row(plain(value), plain(f"{kind} {target}"), str(n))
     rows = Table(title="Rows that will not simply be added", title_justify="left", expand=False)
     for c in ("row", "", "why"):
         rows.add_column(c)
     style = {"error": "red", "duplicate": "yellow", "merge": "cyan"}
     for r in plan.rows:
         if r.status != "new":
-            rows.add_row(str(r.row), Text(r.status, style=style[r.status]), r.reason)
+            rows.add_row(str(r.row), Text(r.status, style=style[r.status]), plain(r.reason))
     summary = Text(f"\n{plan.count('new')} new · {plan.count('merge')} to merge · {plan.count('duplicate')} "
                    f"duplicate(s) skipped · {plan.count('error')} row(s) with errors · duplicates: {plan.duplicates}",
                    style="bold")
     parts = [head, Text(""), cols, values]
-    parts += [Text(f"note: {n}", style="grey62") for n in plan.notes]
+    parts += [plain(f"note: {n}", style="grey62") for n in plan.notes]
     if any(r.status != "new" for r in plan.rows):
         parts.append(rows)
     parts.append(summary)
-    parts.append(Text(done, style="bold green") if done else Text(
+    parts.append(plain(done, style="bold green") if done else Text(
         "Nothing written yet. i imports (one commit; pipeline undo reverts it) · d duplicates skip/merge · "
         "/ another file", style="grey62"))
     return Group(*parts)
 
 
-class ImportScreen(Screen):
+class ImportScreen(WorkerErrors, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="import.back"),
         Binding("i", "import", "Import", id="import.go", tooltip="Write the good rows as one commit"),
@@ -107,7 +108,7 @@ class ImportScreen(Screen):
         self.query_one("#import-body", Static).update(Text("Reading…"))
         self._plan(str(Path(path).expanduser()), self.duplicates)
 
-    @work(thread=True, exclusive=True, group="import")
+    @io_work(exclusive=True, group="import")
     def _plan(self, path: str, duplicates: str) -> None:
         from pipeline_tui.core.importer import plan_import
 
@@ -121,7 +122,7 @@ class ImportScreen(Screen):
 
     def _show_error(self, message: str) -> None:
         self.plan = None
-        self.query_one("#import-body", Static).update(Text(message, style="bold red"))
+        self.query_one("#import-body", Static).update(plain(message, style="bold red"))
         self.refresh_bindings()
 
     def _show_plan(self, plan, done: str | None = None) -> None:  # noqa: ANN001
@@ -137,7 +138,7 @@ class ImportScreen(Screen):
         self.refresh_bindings()
         self._apply(self.plan)
 
-    @work(thread=True, exclusive=True, group="import")
+    @io_work(exclusive=True, group="import")
     def _apply(self, plan) -> None:  # noqa: ANN001
         from pipeline_tui.core.importer import apply_import
 

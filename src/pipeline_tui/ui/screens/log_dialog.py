@@ -8,6 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from pipeline_tui.ui.text import plain
+
 KINDS = {"c": "call", "e": "email", "m": "meeting", "n": "note"}
 
 
@@ -25,7 +27,7 @@ class LogDialog(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(f"Log on {self.lead_id}", classes="title")
+            yield Label(plain(f"Log on {self.lead_id}"), classes="title")
             yield Label("[b]c[/] call   [b]e[/] email   [b]m[/] meeting   [b]n[/] note   ·   tab: add text first")
             text = Input(placeholder="what happened (optional; enter logs a call)", id="log-text")
             text.can_focus = False  # until tab: the kind keys must log at once

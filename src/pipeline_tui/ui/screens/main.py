@@ -14,7 +14,9 @@ from textual.widgets import Footer, Header, Input, Static
 from pipeline_tui.core.errors import BadInput
 from pipeline_tui.core.lead import Lead
 from pipeline_tui.core.query import SORT_KEYS, Narrowing, compile_predicates, sort_leads, split_words
+from pipeline_tui.core.safetext import visible
 from pipeline_tui.ui.screens.actions import LeadActions
+from pipeline_tui.ui.text import plain
 from pipeline_tui.ui.widgets.lead_table import DUE_STYLES, ROTTING, LeadTable
 
 SORT_CYCLE = ["due", "name", "company", "stage", "grade", "value", "created", "source", "owner"]
@@ -103,7 +105,7 @@ class MainScreen(LeadActions, Screen):
             status.update("Loading leads…")
             return
         if self.query_error:  # the table keeps the last good words' leads, which a reload may have replaced
-            status.update(Text(" " + self.query_error, style="bold red"))
+            status.update(plain(" " + self.query_error, style="bold red"))
             return
         total = len(self.sorted)  # every lead that reads (the broken ones are on the problems screen)
         due = Counter(map(self.due_of.get, map(id, self.shown)))  # every keystroke redraws this
@@ -186,12 +188,12 @@ class MainScreen(LeadActions, Screen):
             leads = [x for x in self.shown if x.stage == stage]
             text = Text()
             value = sum(x.value or 0 for x in leads)
-            text.append(f"{stage}  {len(leads)}\n", style="bold")
+            text.append(visible(f"{stage}  {len(leads)}") + "\n", style="bold")
             text.append(f"{value:,.0f}\n\n", style="grey62")
             for lead in leads[:150]:
                 state = lead.due_state(today)
                 text.append(f"{lead.grade} ", style="bold")
-                text.append(f"{lead.name[:22]}\n")
+                text.append(visible(lead.name)[:22] + "\n")
                 if lead.next_due or lead.is_open:
                     due = lead.next_due.isoformat() if lead.next_due else "no next action"
                     text.append(f"  {due}\n", style=DUE_STYLES.get(state, ""))

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Sparkline, Static
 
 from pipeline_tui.core.mix import compute_mix
+from pipeline_tui.ui.text import plain
 
 
 def _bar(share: float, width: int = 30) -> str:
@@ -44,16 +45,18 @@ class MixScreen(Screen):
         for title, table in (("group", mix.groups), ("origin", mix.origins), ("owner", mix.owners)):
             t.add_row(Text(title, style="bold"), "", "", "")
             for name, s in table.items():
-                t.add_row(f"  {name}", str(s["open"]), f"{s['share']:.0%}", _bar(s["share"]))
+                t.add_row(plain(f"  {name}"), str(s["open"]), f"{s['share']:.0%}", _bar(s["share"]))
         self.query_one("#shares", Static).update(t)
         sparks = self.query_one("#sparks", VerticalScroll)
         sparks.remove_children()
         for group, counts in mix.inflow.items():
-            sparks.mount(Label(f"{group}: {counts}"), Sparkline(counts, summary_function=max, classes="spark"))
+            sparks.mount(Label(plain(f"{group}: {counts}")), Sparkline(counts, summary_function=max, classes="spark"))
         w = Text()
         if not mix.warnings:
             w.append("No mix warnings: the pipeline draws on its groups in a healthy balance.", style="green")
         for warning in mix.warnings:
-            w.append(f"⚠ {warning.message}  [{warning.code}]\n", style="bold yellow")
-            w.append(f"   {warning.advice}\n\n")
+            w.append_text(plain(f"⚠ {warning.message}  [{warning.code}]", style="bold yellow"))
+            w.append("\n")
+            w.append_text(plain(f"   {warning.advice}"))
+            w.append("\n\n")
         self.query_one("#warnings", Static).update(w)

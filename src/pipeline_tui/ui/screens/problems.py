@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header
 
 from pipeline_tui.core.checks import check_pipeline
+from pipeline_tui.ui.text import plain
 
 
 class ProblemsScreen(Screen):
@@ -37,7 +38,7 @@ class ProblemsScreen(Screen):
         table.clear()
         self.problems = check_pipeline(self.app.pipe, self.app.leads, self.app.today)
         for p in self.problems:
-            table.add_row(p.path, str(p.line), p.severity, p.message)
+            table.add_row(plain(p.path), str(p.line), p.severity, plain(p.message))
         if not self.problems:
             table.add_row("", "", "", "No problems: every file passes check.")
 

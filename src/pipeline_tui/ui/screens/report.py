@@ -7,7 +7,6 @@ from __future__ import annotations
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -15,6 +14,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from pipeline_tui.core.report import fmt_num, fmt_pct
+from pipeline_tui.core.safetext import visible
+from pipeline_tui.ui.text import plain
+from pipeline_tui.ui.workers import WorkerErrors, io_work
 
 
 def _pct(x) -> str:  # noqa: ANN001
@@ -44,7 +46,7 @@ def render_report(result: dict) -> Group:
             expected = Text.assemble(f"{_pct(exp['close_rate'])}, {_num(exp['cycle_days'], 'd')}  ", basis)
         else:
             expected = Text("")
-        t.add_row(Text(name, style="bold" if name == "all" else ""), f.get("group") or "", f.get("origin") or "",
+        t.add_row(plain(name, style="bold" if name == "all" else ""), plain(f.get("group")), plain(f.get("origin")),
                   str(f["leads"]), _pct(f["qualified_rate"]), str(f["won"]), str(f["lost"]), _pct(f["win_rate"]),
                   _num(f["median_cycle_days"], "d"), _num(f["median_first_contact_hours"], "h"), expected,
                   end_section=name == list(result["sources"])[-1] if result["sources"] else False)
@@ -61,7 +63,7 @@ def render_report(result: dict) -> Group:
     prev = None
     for r in rows:
         conv = "ended" if r["lost"] else (f"{r['reached'] / prev:.0%}" if prev else "")
-        funnel.add_row(r["stage"], str(r["reached"]), conv, str(r["now"]), _bar(r["reached"], top))
+        funnel.add_row(plain(r["stage"]), str(r["reached"]), conv, str(r["now"]), _bar(r["reached"], top))
         if not r["lost"] and r["reached"]:
             prev = r["reached"]
     quals = Table(title="Qualifiers: leads per answer (share sales-qualified)", expand=False, title_justify="left")
@@ -71,13 +73,13 @@ def render_report(result: dict) -> Group:
         cells = Text()
         for answer, v in table.items():
             if v["leads"]:
-                cells.append(f"{answer} ", style="bold")
+                cells.append(visible(f"{answer} "), style="bold")
                 cells.append(f"{v['leads']} ({_pct(v['qualified_rate'])})   ")
-        quals.add_row(crit, cells)
+        quals.add_row(plain(crit), cells)
     return Group(t, note, Text(""), funnel, Text(""), quals)
 
 
-class ReportScreen(Screen):
+class ReportScreen(WorkerErrors, Screen):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="report.back")]
 
     def compose(self) -> ComposeResult:
@@ -93,7 +95,7 @@ class ReportScreen(Screen):
     def leads_changed(self, changed: set[str] | None) -> None:
         self.compute()
 
-    @work(thread=True, exclusive=True, group="report")
+    @io_work(exclusive=True, group="report")
     def compute(self) -> None:
         from pipeline_tui.core.report import build_report
         from pipeline_tui.core.stage_history import stage_history

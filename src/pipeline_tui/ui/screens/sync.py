@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -14,13 +13,16 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from pipeline_tui.core.errors import PipelineError
+from pipeline_tui.core.safetext import visible
+from pipeline_tui.ui.text import plain
+from pipeline_tui.ui.workers import WorkerErrors, io_work
 
 
 def _v(value) -> str:  # noqa: ANN001
     return "(none)" if value is None else json.dumps(value, ensure_ascii=False, default=str)
 
 
-class SyncScreen(Screen):
+class SyncScreen(WorkerErrors, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="sync.back"),
         Binding("s", "sync", "Sync now", id="sync.now", tooltip="Fetch, merge field by field, push"),
@@ -55,14 +57,14 @@ class SyncScreen(Screen):
         return True
 
     # --- status, no network ---
-    @work(thread=True, exclusive=True, group="sync-status")
+    @io_work(exclusive=True, group="sync-status")
     def check(self) -> None:
         from pipeline_tui.core.sync import status
 
         try:
             st = status(self.app.pipe)
         except PipelineError as exc:
-            self.app.call_from_thread(self._show_status, Text(exc.one_line(), style="red"))
+            self.app.call_from_thread(self._show_status, plain(exc.one_line(), style="red"))
             return
         text = Text()
         if not st["remotes"]:
@@ -71,16 +73,16 @@ class SyncScreen(Screen):
                         "/shared/sales.git, or an empty GitHub repository), then: git remote add origin <url>, "
                         "and press s.")
         else:
-            text.append(f"Remote: {st['remotes'][0]}  {st['url']}\n", style="bold")
-            text.append(f"Branch: {st['branch'] or '(detached)'}")
+            text.append(visible(f"Remote: {st['remotes'][0]}  {st['url']}") + "\n", style="bold")
+            text.append(visible(f"Branch: {st['branch'] or '(detached)'}"))
             if st["upstream"]:
-                text.append(f" → {st['upstream']}: {st['ahead']} commit(s) to send, {st['behind']} to receive "
+                text.append(f" → {visible(st['upstream'])}: {st['ahead']} commit(s) to send, {st['behind']} to receive "
                             "(as of the last fetch)\n")
             else:
                 text.append(" (not synced yet: s sends it)\n")
             if st["dirty"]:
                 text.append(f"\n{len(st['dirty'])} file(s) changed but not committed: "
-                            f"{', '.join(st['dirty'][:5])}. Press c to commit them and sync.\n", style="yellow")
+                            f"{visible(', '.join(st['dirty'][:5]))}. Press c to commit them and sync.\n", style="yellow")
             text.append("\ns: sync now (fetch, merge field by field, push)")
         self.app.call_from_thread(self._show_status, text)
 
@@ -100,7 +102,7 @@ class SyncScreen(Screen):
         self.query_one("#sync-result", Static).update(Text("Syncing…", style="bold"))
         self.run_sync(resolve, commit_edits)
 
-    @work(thread=True, exclusive=True, group="sync")
+    @io_work(exclusive=True, group="sync")
     def run_sync(self, resolve: dict, commit_edits: bool) -> None:
         from pipeline_tui.core.sync import SyncConflict, sync
 
@@ -110,12 +112,12 @@ class SyncScreen(Screen):
             self.app.call_from_thread(self._conflicts, exc)
             return
         except PipelineError as exc:
-            self.app.call_from_thread(self._done, Text(exc.one_line(), style="bold red"))
+            self.app.call_from_thread(self._done, plain(exc.one_line(), style="bold red"))
             return
         except Exception as exc:  # noqa: BLE001 - a bug must not lose the UI; say what happened
-            self.app.call_from_thread(self._done, Text(f"{type(exc).__name__}: {exc}", style="bold red"))
+            self.app.call_from_thread(self._done, plain(f"{type(exc).__name__}: {exc}", style="bold red"))
             return
-        self.app.call_from_thread(self._done, Text("\n".join(result.summary()), style="green"), True)
+        self.app.call_from_thread(self._done, plain("\n".join(result.summary()), style="green", multiline=True), True)
 
     def _done(self, text: Text, ok: bool = False) -> None:
         self.busy = False
@@ -130,7 +132,7 @@ class SyncScreen(Screen):
     def _conflicts(self, exc) -> None:  # noqa: ANN001
         self.busy = False
         self.conflicts, self.choices, self.remote = exc.conflicts, {}, exc.remote
-        self.query_one("#sync-result", Static).update(Text(
+        self.query_one("#sync-result", Static).update(plain(
             f"Stopped: {len(self.conflicts)} field(s) changed differently here and on {exc.remote}. Nothing was "
             "changed here. For each: o keeps ours, t takes theirs; then s syncs again.", style="bold yellow"))
         self._render_conflicts()
@@ -152,7 +154,7 @@ class SyncScreen(Screen):
             else:
                 line = (f"{mark} {c['path']}  {c['key']}: here {_v(c['ours'])} · on {self.remote} {_v(c['theirs'])}"
                         f" · was {_v(c['base'])}")
-            options.add_option(Option(Text(line, style="green" if choice else "yellow")))
+            options.add_option(Option(plain(line, style="green" if choice else "yellow")))
         if self.conflicts:
             options.highlighted = min(keep, len(self.conflicts) - 1)
 

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -19,6 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from pipeline_tui.core.lead import Lead
+from pipeline_tui.core.safetext import visible
 
 DUE_STYLES = {
     "overdue": Style(color="red", bold=True),
@@ -63,10 +65,17 @@ COLUMNS = [
 
 
 def _fit(text: str, width: int, align: str = "left") -> str:
-    text = text.replace("\n", " ")
-    if len(text) > width:
-        text = text[: max(0, width - 1)] + "…"
-    return text.rjust(width) if align == "right" else text.ljust(width)
+    """A cell: the text with controls made visible (a Segment goes to the terminal as it is), cut or padded
+    to `width` terminal cells (a wide character takes two)."""
+    text = visible(text)
+    if text.isascii():
+        if len(text) > width:
+            text = text[: max(0, width - 1)] + "…"
+        return text.rjust(width) if align == "right" else text.ljust(width)
+    if cell_len(text) > width:
+        text = set_cell_size(text, max(0, width - 1)) + "…"
+    pad = " " * max(0, width - cell_len(text))
+    return pad + text if align == "right" else text + pad
 
 
 class LeadTable(ScrollView, can_focus=True):
@@ -165,7 +174,7 @@ class LeadTable(ScrollView, can_focus=True):
         row = self.rows[index]
         if isinstance(row, str):
             style = self.get_component_rich_style("lead-table--section")
-            return Strip([Segment((" " + row).ljust(width), style)]).crop(scroll_x, scroll_x + self.size.width)
+            return Strip([Segment(" " + _fit(row, width - 1), style)]).crop(scroll_x, scroll_x + self.size.width)
         base = self.rich_style
         if index == self.cursor:
             base = base + self.get_component_rich_style(

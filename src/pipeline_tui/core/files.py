@@ -1,0 +1,81 @@
+"""Reading a file that someone else may have put there: only a regular file, never blocking, never more than a limit.
+
+A teammate can push a symbolic link, and a person (or a program) can leave a FIFO or a huge sparse file
+where a lead should be. `read_limited` opens without following a link and without blocking (a FIFO
+with no writer would hang `open` and `read` forever), checks what it opened is a regular file, and reads
+at most `limit + 1` bytes, so a 3 GB file costs one `fstat`, not 3 GB of memory.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+MAX_BYTES = 1_000_000  # the largest lead file or playbook read (yamlio refuses larger texts too)
+_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+
+
+class NotRegularFile(OSError):
+    """The path is a link, a FIFO, a device, a socket or a folder: not something to read as a file."""
+
+
+class TooLarge(OSError):
+    """The file is over the limit; `size` is what fstat said."""
+
+    def __init__(self, size: int, limit: int):
+        super().__init__(f"file is {size:,} bytes; the limit is {limit:,}")
+        self.size = size
+        self.limit = limit
+
+
+def kind_of(mode: int) -> str:
+    """What a non-regular file is, for a message."""
+    for test, name in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def read_limited(path: Path | str, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes. Raises FileNotFoundError, NotRegularFile
+    (a link, FIFO, device, folder), TooLarge, or another OSError (permissions)."""
+    if not hasattr(os, "O_NOFOLLOW") and os.path.islink(path):  # no such flag (Windows): ask first
+        raise NotRegularFile(f"{path} is a symbolic link")
+    try:
+        fd = os.open(path, _FLAGS)
+    except OSError as exc:
+        if exc.errno in (getattr(os, "ELOOP", -1), getattr(os, "EMLINK", -1)) or os.path.islink(path):
+            raise NotRegularFile(f"{path} is a symbolic link") from None
+        if isinstance(exc, IsADirectoryError):
+            raise NotRegularFile(f"{path} is a directory") from None
+        raise
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotRegularFile(f"{path} is {kind_of(st.st_mode)}")
+        if st.st_size > limit:
+            raise TooLarge(st.st_size, limit)
+        chunks = []
+        left = limit + 1  # a file growing while read is still cut at the limit
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+        if len(data) > limit:
+            raise TooLarge(len(data), limit)
+        return data
+    finally:
+        os.close(fd)
+
+
+def describe_error(exc: OSError) -> str:
+    """A one-line reason a file could not be read."""
+    if isinstance(exc, (NotRegularFile, TooLarge)):
+        text = str(exc)
+        return "is " + text.split(" is ", 1)[-1] if isinstance(exc, NotRegularFile) and " is " in text else text
+    return f"cannot read: {exc.strerror or exc}"
