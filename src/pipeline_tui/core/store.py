@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +18,11 @@ from typing import Any
 
 from pipeline_tui.core import faults
 from pipeline_tui.core.errors import BadInput, PipelineError, RepoUnusable, YamlProblem
+from pipeline_tui.core.files import MAX_BYTES, NotRegularFile, describe_error, read_limited
 from pipeline_tui.core.lead import Lead, valid_id
 from pipeline_tui.core.playbook import PLAYBOOK_FILE, Playbook
 from pipeline_tui.core.problems import Problem, line_of
+from pipeline_tui.core.safetext import visible
 
 LEADS_DIR = "leads"
 BOM = "\ufeff"
@@ -177,9 +180,29 @@ class Pipeline:
     @classmethod
     def open(cls, root: Path) -> Pipeline:
         root = Path(root)
-        if not (root / PLAYBOOK_FILE).is_file():
-            raise RepoUnusable(f"{root} is not a pipeline (no {PLAYBOOK_FILE}); run `pipeline init {root}`")
-        return cls(root)
+        playbook = root / PLAYBOOK_FILE
+        if not os.path.lexists(playbook):  # a FIFO or a huge file is a playbook problem, said where it is
+            raise RepoUnusable(f"{visible(str(root))} is not a pipeline (no {PLAYBOOK_FILE}); "
+                               f"run `pipeline init {visible(str(root))}`")
+        pipe = cls(root)
+        pipe.refuse_links()
+        return pipe
+
+    def refuse_links(self) -> None:
+        """A pipeline's own files stay inside it: `pipeline.yaml` and `leads/` as symbolic links (a teammate
+        can push one) would make every read and write reach wherever they point. Exit 3 naming the link."""
+        for name in (PLAYBOOK_FILE, LEADS_DIR):
+            path = self.root / name
+            if path.is_symlink():
+                try:
+                    target = os.readlink(path)
+                except OSError:
+                    target = "?"
+                kind = "folder" if name == LEADS_DIR else "file"
+                raise RepoUnusable(f"{name} is a symbolic link (to {visible(target)}); a pipeline's {name} must be a "
+                                   f"real {kind} inside it, so nothing is read or written through it. If it came in "
+                                   f"with a pull, see `git log -- {name}`; replace the link with the {kind}",
+                                   path=name)
 
     @property
     def playbook(self) -> Playbook:
@@ -197,7 +220,7 @@ class Pipeline:
     def lead_path(self, lead_id: str) -> Path:
         """The file of a lead id; refuses ids that are not ids (and so can never leave leads/)."""
         if not isinstance(lead_id, str) or not valid_id(lead_id):
-            shown = repr(lead_id)[:90]
+            shown = visible(repr(lead_id)[:90])
             raise BadInput(f"{shown} is not a lead id (lowercase letters, digits and -, starting with a letter or digit)")
         path = self.leads_dir / f"{lead_id}.yaml"
         if path.is_symlink():
@@ -215,16 +238,14 @@ class Pipeline:
     def _lead_from_file(self, lead_id: str, path: Path) -> tuple[Lead, bytes | None]:
         rel = f"{LEADS_DIR}/{path.name}"
         pb = self.playbook
-        if path.is_symlink():
-            return Lead(lead_id, rel, None, pb, broken="is a symbolic link; lead files must be regular files"), None
         try:
-            raw = path.read_bytes()
-        except IsADirectoryError:
-            return Lead(lead_id, rel, None, pb, broken="is a directory, not a lead file"), None
+            raw = read_limited(path, MAX_BYTES)
         except FileNotFoundError:
-            raise BadInput(f"no lead {lead_id!r} (no file {rel})") from None
+            raise BadInput(f"no lead {visible(lead_id)!r} (no file {visible(rel)})") from None
+        except NotRegularFile as exc:
+            return Lead(lead_id, rel, None, pb, broken=f"{describe_error(exc)}; lead files must be regular files"), None
         except OSError as exc:
-            return Lead(lead_id, rel, None, pb, broken=f"cannot read: {exc.strerror}"), None
+            return Lead(lead_id, rel, None, pb, broken=describe_error(exc), broken_line=1), None
         try:
             from pipeline_tui.core import yamlio
 
@@ -267,7 +288,8 @@ class Pipeline:
                 st = entry.stat(follow_symlinks=False)
             except FileNotFoundError:
                 continue
-            stamps[name[:-5]] = None if entry.is_symlink() else (st.st_mtime_ns, st.st_size)
+            # no stamp (never cached) for a link, FIFO or folder: reading it says what it is
+            stamps[name[:-5]] = (st.st_mtime_ns, st.st_size) if stat.S_ISREG(st.st_mode) else None
         return stamps
 
     def leads(self, use_cache: bool = True, stamps: dict[str, tuple[int, int] | None] | None = None) -> list[Lead]:
@@ -332,7 +354,7 @@ class Pipeline:
                     try:
                         from pipeline_tui.core import yamlio
 
-                        text = yamlio.decode((self.root / lead.path).read_bytes())
+                        text = yamlio.decode(read_limited(self.root / lead.path, MAX_BYTES))
                     except (OSError, YamlProblem):
                         text = ""
                 line = line_of(text, keys)
@@ -346,6 +368,7 @@ class Pipeline:
 
     def write_lead(self, lead_id: str, new_bytes: bytes) -> Path:
         self.leads_dir.mkdir(exist_ok=True)
+        self.refuse_links()  # checked again right before writing: never write through a link
         path = self.lead_path(lead_id)
         atomic_write(path, new_bytes)
         faults.point("renamed")

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from pipeline_tui.core import yamlio
 from pipeline_tui.core.errors import BadInput, RepoUnusable, YamlProblem
+from pipeline_tui.core.files import MAX_BYTES, describe_error, read_limited
 from pipeline_tui.core.merge import REPORT_ENV, RESOLVE_ENV
 from pipeline_tui.core.store import Pipeline
 
@@ -65,6 +66,7 @@ class SyncResult:
     pushed: int = 0  # commits sent
     committed_edits: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what came in that a person should look at
 
     def summary(self) -> list[str]:
         out = []
@@ -81,13 +83,14 @@ class SyncResult:
         out.append(f"sent {self.pushed} commit(s) to {self.remote}/{self.branch}" if self.pushed
                    else "nothing to send")
         out.extend(f"likely duplicate: {d}" for d in self.duplicates)
+        out.extend(f"warning: {w}" for w in self.warnings)
         return out
 
     def as_json(self) -> dict:
         return {"remote": self.remote, "branch": self.branch, "received": self.received, "pushed": self.pushed,
                 "incoming": {k: {"authors": sorted(v["authors"]), "subjects": v["subjects"]}
                              for k, v in self.incoming.items()},
-                "committed_edits": self.committed_edits, "duplicates": self.duplicates}
+                "committed_edits": self.committed_edits, "duplicates": self.duplicates, "warnings": self.warnings}
 
 
 def parse_resolutions(items: list[str] | tuple[str, ...]) -> dict[str, dict[str, str]]:
@@ -162,7 +165,10 @@ def _commit_edits(g: _Git, pipe: Pipeline, rel: str, paths: list[str]) -> list[s
         full = g.top / p
         if full.suffix == ".yaml" and full.is_file():
             try:
-                yamlio.loads(yamlio.decode(full.read_bytes()))
+                yamlio.loads(yamlio.decode(read_limited(full, MAX_BYTES)))
+            except OSError as exc:
+                raise BadInput(f"not committing a file that cannot be read: {describe_error(exc)}",
+                               path=os.path.relpath(full, pipe.root)) from None
             except YamlProblem as exc:
                 raise BadInput(f"not committing a file that does not parse: {exc.message}",
                                path=os.path.relpath(full, pipe.root), line=exc.line) from None
@@ -190,6 +196,28 @@ def _incoming(g: _Git, rng: str, rel: str) -> tuple[int, dict[str, dict]]:
             info["authors"].add(author)
             info["subjects"].insert(0, subject)
     return count, files
+
+
+def _refuse_links(g: _Git, ref: str, rel: str, remote: str) -> list[str]:
+    """Symbolic links coming in. `pipeline.yaml` or `leads/` as a link would make every command read and
+    write wherever it points: refused before merging (nothing changes here). A lead file as a link is
+    never read (check lists it): merged, and reported."""
+    prefix = "" if rel in ("", ".") else rel.rstrip("/") + "/"
+    for line in g.out("ls-tree", ref, "--", f"{prefix}pipeline.yaml", f"{prefix}leads").splitlines():
+        meta, _, path = line.partition("\t")
+        if meta.startswith("120000"):
+            who = g.out("log", "-1", "--format=%h by %an: %s", ref, "--", path)
+            raise RepoUnusable(f"{remote} made {path} a symbolic link ({who}); a pipeline's {path.rsplit('/', 1)[-1]} "
+                               "must be a real file or folder inside it, so this was not merged and nothing changed "
+                               "here. Ask for it to be reverted on the remote, then sync again")
+    out = []
+    for line in g.out("diff", "--raw", "--no-renames", "HEAD", ref, "--", f"{prefix}leads").splitlines():
+        meta, _, path = line.partition("\t")
+        fields = meta.split()
+        if len(fields) >= 2 and fields[1] == "120000":
+            out.append(f"{path} came in as a symbolic link: it is never read (pipeline check lists it); "
+                       f"remove it (git rm {path}) or ask its author")
+    return out
 
 
 def _merge(g: _Git, ref: str, remote: str, branch: str, resolve: dict) -> None:
@@ -269,6 +297,7 @@ def sync(pipe: Pipeline, resolve: dict[str, dict[str, str]] | None = None, commi
             if has_remote:
                 count, files = _incoming(g, f"HEAD..{ref}", rel)
                 if count:
+                    result.warnings += _refuse_links(g, ref, rel, remote)
                     _merge(g, ref, remote, rbranch, resolve or {})
                     result.received += count
                     for k, v in files.items():
