@@ -22,7 +22,7 @@ from pathlib import Path
 def _version() -> tuple:
     from pipeline_tui.core.cache import code_version
 
-    return code_version("stages", tuple(LeadStages.__dataclass_fields__))
+    return code_version("stages", tuple(StageHistory.__dataclass_fields__), tuple(LeadStages.__dataclass_fields__))
 
 
 @dataclass
@@ -145,8 +145,9 @@ def stage_history(root: Path, use_cache: bool = True) -> StageHistory:
     cache = _cache_file(root.resolve())
     from pipeline_tui.core.cache import load_versioned, save_versioned
 
-    old = load_versioned(cache, _version()) if use_cache else None
-    old = old if isinstance(old, StageHistory) else None
+    # msgspec decodes the file into exactly these dataclasses, every field's type checked (a datetime is parsed
+    # from its text; anything else, a miss): no other object can come out of it
+    old = load_versioned(cache, _version(), StageHistory) if use_cache else None
     if old is not None and old.head == head:
         return old
     hist = StageHistory(head=head)
@@ -162,7 +163,7 @@ def stage_history(root: Path, use_cache: bool = True) -> StageHistory:
     if not ok:
         return StageHistory()
     if use_cache:
-        save_versioned(cache, _version(), hist)
+        save_versioned(cache, _version(), hist, StageHistory)
     return hist
 
 

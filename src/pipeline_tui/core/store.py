@@ -331,7 +331,7 @@ class Pipeline:
                 continue
             lead, raw = self._lead_from_file(lead_id, self.leads_dir / name)
             if cache is not None and stamp is not None and raw is not None and not lead.broken:
-                cache.put(name, stamp, lead.data, sig, lead.derived(), lead.summary_json())
+                cache.put(name, stamp, lead.data, sig, lead.derived(), lead.summary_json(), raw=raw)
             out.append(lead)
         if cache is not None:
             cache.save()
