@@ -6,6 +6,7 @@ line, so one typo does not stop the pipeline. `INIT_TEXT` is what `pipeline init
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,6 +25,22 @@ AUTHORITY = ("unknown", "gatherer", "influencer", "decision-maker")
 FIT = ("unknown", "poor", "partial", "strong")
 GRADES = ("A", "B", "C", "D")
 RULES = ("next_action_on_open_leads", "rotting", "uncontacted_requests", "duplicates")
+MAX_DAYS = 3650  # ten years: a longer limit, cycle or cadence is a typo, and dates past it overflow
+MAX_POINTS = 1000
+# follow_up and mix settings: (lowest, highest, whole numbers only)
+RANGES: dict[str, tuple[float, float, bool]] = {
+    "first_contact_hours": (0, 24 * 366, False), "week_days": (1, 366, True),
+    "max_group_share": (0, 1, False), "silent_days": (1, MAX_DAYS, False), "trailing_days": (1, MAX_DAYS, False),
+    "dip_ratio": (0, 1, False), "origin_min_share": (0, 1, False), "max_owner_share": (0, 1, False),
+}
+
+
+def _short(value: Any) -> str:
+    """A value quoted for a message: short, with nothing a terminal would act on."""
+    from pipeline_tui.core.safetext import visible
+
+    text = repr(value)
+    return visible(text if len(text) <= 60 else text[:57] + "...")
 
 INIT_TEXT = """\
 # pipeline.yaml: this team's playbook. Everyone who shares this repository works by these rules,
@@ -115,21 +132,107 @@ def _playbook_cache(root: Path) -> Path:
 def _playbook_version() -> tuple:
     from pipeline_tui.core.cache import code_version
 
-    return code_version("playbook", tuple(Playbook.__dataclass_fields__))
+    return code_version("playbook", *(tuple(c.__dataclass_fields__) for c in (Playbook, Stage, Source, Problem)))
 
 
 def _cached_playbook(root: Path, signature: str) -> Playbook | None:
     """The playbook parsed before from exactly these bytes (a copy: any doubt and it is parsed again)."""
     from pipeline_tui.core.cache import load_versioned
 
-    pb = load_versioned(_playbook_cache(root), _playbook_version())
-    return pb if isinstance(pb, Playbook) and pb.signature == signature and signature else None
+    pb = _playbook_from_plain(load_versioned(_playbook_cache(root), _playbook_version()))
+    return pb if pb is not None and pb.signature == signature and signature else None
 
 
 def _cache_playbook(root: Path, pb: Playbook) -> None:
     from pipeline_tui.core.cache import save_versioned
 
-    save_versioned(_playbook_cache(root), _playbook_version(), pb)
+    plain = _playbook_to_plain(pb)
+    if plain is not None:
+        save_versioned(_playbook_cache(root), _playbook_version(), plain)
+
+
+# The cache holds the playbook as plain data, field by field: these are the fields the two functions below
+# know. A dataclass with other fields is not cached (rather than cached without them).
+_PLAYBOOK_FIELDS = ("stages", "sources", "learn_after_closed", "points", "grade_min", "min_interest", "min_grade",
+                    "mix", "follow_up", "cadences", "rules", "team", "problems", "signature")
+_PART_FIELDS = (("name", "closed", "won", "limit_days"), ("name", "group", "origin", "close_rate", "cycle_days"),
+                ("path", "line", "message", "severity"))
+
+
+def _playbook_to_plain(pb: Playbook) -> dict | None:
+    """The playbook as plain data for the cache; None when the classes have fields this code does not know."""
+    if not _fields_known():
+        return None
+    return {
+        "stages": [[key, s.name, s.closed, s.won, s.limit_days] for key, s in pb.stages.items()],
+        "sources": [[key, s.name, s.group, s.origin, s.close_rate, s.cycle_days] for key, s in pb.sources.items()],
+        "learn_after_closed": pb.learn_after_closed, "points": pb.points, "grade_min": pb.grade_min,
+        "min_interest": pb.min_interest, "min_grade": pb.min_grade, "mix": pb.mix, "follow_up": pb.follow_up,
+        "cadences": pb.cadences, "rules": pb.rules, "team": pb.team,
+        "problems": [[p.path, p.line, p.message, p.severity] for p in pb.problems],
+        "signature": pb.signature,
+    }
+
+
+def _fields_known() -> bool:
+    classes = (Playbook, Stage, Source, Problem)
+    return tuple(tuple(c.__dataclass_fields__) for c in classes) == (_PLAYBOOK_FIELDS, *_PART_FIELDS)
+
+
+def _is_bool(value: Any) -> bool:
+    return type(value) is bool
+
+
+def _is_num(value: Any) -> bool:
+    return type(value) is int or type(value) is float
+
+
+def _opt_num(value: Any) -> bool:
+    return value is None or _is_num(value)
+
+
+def _is_str(value: Any) -> bool:
+    return type(value) is str
+
+
+def _str_map(value: Any, ok: Any) -> bool:
+    """Whether value is a dict of text keys whose values all pass `ok`."""
+    return type(value) is dict and all(type(k) is str and ok(v) for k, v in value.items())
+
+
+def _rows(value: Any, *checks: Any) -> bool:
+    """Whether value is a list of lists, each as long as `checks` with every item passing its check."""
+    return type(value) is list and all(
+        type(row) is list and len(row) == len(checks) and all(ok(v) for ok, v in zip(checks, row, strict=True))
+        for row in value)
+
+
+def _playbook_from_plain(plain: Any) -> Playbook | None:
+    """The Playbook `_playbook_to_plain` described, each field's type checked; None for anything else."""
+    if type(plain) is not dict or tuple(plain) != _PLAYBOOK_FIELDS or not _fields_known():
+        return None
+    p = plain
+    checks = (
+        _rows(p["stages"], _is_str, _is_str, _is_bool, _is_bool, lambda v: v is None or type(v) is int),
+        _rows(p["sources"], _is_str, _is_str, _is_str, _is_str, _opt_num, _opt_num),
+        type(p["learn_after_closed"]) is int,
+        _str_map(p["points"], lambda v: _is_num(v) or _str_map(v, _is_num)),
+        _str_map(p["grade_min"], _is_num), _is_str(p["min_interest"]), _is_str(p["min_grade"]),
+        _str_map(p["mix"], _is_num), _str_map(p["follow_up"], _is_num),
+        _str_map(p["cadences"], lambda v: type(v) is dict), _str_map(p["rules"], _is_str),
+        type(p["team"]) is list and all(_is_str(t) for t in p["team"]),
+        _rows(p["problems"], _is_str, lambda v: type(v) is int, _is_str, _is_str), _is_str(p["signature"]),
+    )
+    if not all(checks):
+        return None
+    return Playbook(
+        stages={row[0]: Stage(*row[1:]) for row in p["stages"]},
+        sources={row[0]: Source(*row[1:]) for row in p["sources"]},
+        learn_after_closed=p["learn_after_closed"], points=p["points"], grade_min=p["grade_min"],
+        min_interest=p["min_interest"], min_grade=p["min_grade"], mix=p["mix"], follow_up=p["follow_up"],
+        cadences=p["cadences"], rules=p["rules"], team=p["team"],
+        problems=[Problem(*row) for row in p["problems"]], signature=p["signature"],
+    )
 
 
 @dataclass(slots=True)
@@ -219,12 +322,12 @@ class Playbook:
     def first_stage(self) -> str:
         return next(iter(self.stages))
 
-    def is_closed(self, stage: str) -> bool:
-        st = self.stages.get(stage)
+    def is_closed(self, stage: object) -> bool:
+        st = self.stages.get(stage) if isinstance(stage, str) else None
         return bool(st and st.closed)
 
-    def is_won(self, stage: str) -> bool:
-        st = self.stages.get(stage)
+    def is_won(self, stage: object) -> bool:
+        st = self.stages.get(stage) if isinstance(stage, str) else None
         return bool(st and st.won)
 
     def cadence_next(self, horizon: str, today: date) -> tuple[str, date]:
@@ -235,9 +338,9 @@ class Playbook:
         action = conf.get("action") if isinstance(conf.get("action"), str) and conf.get("action") else "Follow up"
         return action, today + timedelta(days=every)
 
-    def stage_index(self, stage: str) -> int:
+    def stage_index(self, stage: object) -> int:
         try:
-            return self.stage_names.index(stage)
+            return self.stage_names.index(stage)  # type: ignore[arg-type]
         except ValueError:
             return len(self.stages)
 
@@ -246,16 +349,17 @@ class Playbook:
     def load(cls, root: Path) -> Playbook:
         path = root / PLAYBOOK_FILE
         from pipeline_tui.core.cache import digest
+        from pipeline_tui.core.files import MAX_BYTES, describe_error, read_limited
 
         pb = cls()
         try:
-            raw = path.read_bytes()
+            raw = read_limited(path, MAX_BYTES)
             pb.signature = digest(raw)
         except FileNotFoundError:
             pb.problems.append(Problem(PLAYBOOK_FILE, 1, "missing: run `pipeline init` to write the default playbook"))
             return pb
-        except OSError as exc:
-            pb.problems.append(Problem(PLAYBOOK_FILE, 1, f"cannot read: {exc.strerror}"))
+        except OSError as exc:  # a link, a FIFO, too large, no permission: the defaults, and a problem
+            pb.problems.append(Problem(PLAYBOOK_FILE, 1, describe_error(exc)))
             return pb
         cached = _cached_playbook(root, pb.signature)
         if cached is not None:
@@ -280,7 +384,26 @@ class Playbook:
     def _problem(self, text: str, keys: tuple, message: str) -> None:
         self.problems.append(Problem(PLAYBOOK_FILE, line_of(text, keys), message))
 
+    def _number(self, text: str, keys: tuple, value: Any, lo: float, hi: float, whole: bool = False) -> Any:
+        """value when it is a number in [lo, hi] (a whole one if `whole`); else a problem at its line, and None."""
+        ok = isinstance(value, int) if whole else isinstance(value, (int, float))
+        if ok and not isinstance(value, bool) and math.isfinite(value) and lo <= value <= hi:
+            return value
+        kind = "a whole number" if whole else "a number"
+        self._problem(text, keys, f"{'.'.join(str(k) for k in keys)}: must be {kind} from {lo:g} to {hi:g}, "
+                                  f"not {_short(value)}")
+        return None
+
     def _apply(self, data: dict, text: str) -> None:  # noqa: C901 - one pass over the settings
+        from pipeline_tui.core.safetext import contains_unsafe, describe, unsafe_char, visible, walk_strings
+
+        if contains_unsafe(data):  # names and words shown everywhere: one line of plain text each
+            for path, value, _ in walk_strings(data):
+                ch = unsafe_char(value)
+                if ch is not None:
+                    where = ".".join(visible(str(k)) for k in path if not isinstance(k, int))
+                    self._problem(text, path, f"{where}: holds {describe(ch)}; control, bidi and zero-width "
+                                              "characters could hide or change what the text shows: remove it")
         stages = data.get("stages")
         if stages is not None:
             if not isinstance(stages, dict) or not stages:
@@ -293,9 +416,8 @@ class Playbook:
                         self._problem(text, ("stages", name), f"stage {name!r}: settings must be a mapping")
                         conf = {}
                     limit = conf.get("limit_days")
-                    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
-                        self._problem(text, ("stages", name), f"stage {name!r}: limit_days must be a whole number")
-                        limit = None
+                    if limit is not None:
+                        limit = self._number(text, ("stages", name, "limit_days"), limit, 0, MAX_DAYS, whole=True)
                     parsed[str(name)] = Stage(
                         str(name), closed=bool(conf.get("closed")), won=bool(conf.get("won")), limit_days=limit
                     )
@@ -322,21 +444,18 @@ class Playbook:
                         self._problem(text, ("sources", name), f"source {name!r}: origin {origin!r} is not buyer or seller")
                         origin = "buyer"
                     rate = conf.get("close_rate")
-                    if rate is not None and not (isinstance(rate, (int, float)) and 0 <= rate <= 1):
-                        self._problem(text, ("sources", name), f"source {name!r}: close_rate must be between 0 and 1")
-                        rate = None
+                    if rate is not None:
+                        rate = self._number(text, ("sources", name, "close_rate"), rate, 0, 1)
                     cycle = conf.get("cycle_days")
-                    if cycle is not None and not (isinstance(cycle, (int, float)) and cycle >= 0):
-                        self._problem(text, ("sources", name), f"source {name!r}: cycle_days must be a number of days")
-                        cycle = None
+                    if cycle is not None:
+                        cycle = self._number(text, ("sources", name, "cycle_days"), cycle, 0, MAX_DAYS)
                     parsed_sources[str(name)] = Source(str(name), group, origin, rate, cycle)
                 self.sources = parsed_sources
         learn = data.get("learn_after_closed")
         if learn is not None:
-            if isinstance(learn, int) and not isinstance(learn, bool) and learn >= 1:
+            learn = self._number(text, ("learn_after_closed",), learn, 1, 1_000_000, whole=True)
+            if learn is not None:
                 self.learn_after_closed = learn
-            else:
-                self._problem(text, ("learn_after_closed",), "learn_after_closed must be a whole number of leads")
         qual = data.get("qualification")
         if isinstance(qual, dict):
             points = qual.get("points")
@@ -345,19 +464,20 @@ class Playbook:
                     table = points.get(crit)
                     if isinstance(table, dict):
                         for answer, pts in table.items():
-                            if answer not in allowed or not isinstance(pts, (int, float)):
-                                self._problem(text, ("qualification", "points", crit), f"points.{crit}: {answer!r} must be one of {', '.join(allowed)} with a number")
-                            else:
+                            if answer not in allowed:
+                                self._problem(text, ("qualification", "points", crit), f"points.{crit}: {_short(answer)} must be one of {', '.join(allowed)}")
+                            elif self._number(text, ("qualification", "points", crit, answer), pts, -MAX_POINTS, MAX_POINTS) is not None:
                                 self.points[crit][answer] = pts
-                if isinstance(points.get("pain"), (int, float)):
+                if points.get("pain") is not None and self._number(
+                        text, ("qualification", "points", "pain"), points.get("pain"), -MAX_POINTS, MAX_POINTS) is not None:
                     self.points["pain"] = points["pain"]
             grades = qual.get("grades")
             if isinstance(grades, dict):
                 for g, v in grades.items():
-                    if g in ("A", "B", "C") and isinstance(v, (int, float)):
+                    if g not in ("A", "B", "C"):
+                        self._problem(text, ("qualification", "grades"), f"grades: {_short(g)} must be A, B or C with a minimum score")
+                    elif self._number(text, ("qualification", "grades", g), v, -4 * MAX_POINTS, 4 * MAX_POINTS) is not None:
                         self.grade_min[g] = v
-                    else:
-                        self._problem(text, ("qualification", "grades"), f"grades: {g!r} must be A, B or C with a minimum score")
             sq = qual.get("sales_qualified")
             if isinstance(sq, dict):
                 if sq.get("min_interest", self.min_interest) in INTEREST:
@@ -379,17 +499,28 @@ class Playbook:
                 continue
             target = getattr(self, section)
             for key, value in conf.items():
-                if key in target and isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+                if key not in target:
+                    self._problem(text, (section, key), f"{section}.{_short(key)}: unknown setting; the settings are "
+                                                        f"{', '.join(target)}")
+                    continue
+                lo, hi, whole = RANGES[key]
+                if self._number(text, (section, key), value, lo, hi, whole) is not None:
                     target[key] = value
-                else:
-                    self._problem(text, (section, key), f"{section}.{key}: unknown setting or not a number")
         cad = data.get("cadences")
         if isinstance(cad, dict):
             for hz, conf in cad.items():
-                if hz in HORIZONS and isinstance(conf, dict) and isinstance(conf.get("every_days", 0), int):
-                    self.cadences[hz] = {**self.cadences.get(hz, {}), **conf}
-                else:
-                    self._problem(text, ("cadences", hz), f"cadences.{hz}: horizon must be short or long with every_days")
+                if hz not in HORIZONS or not isinstance(conf, dict):
+                    self._problem(text, ("cadences", hz), f"cadences.{_short(hz)}: horizon must be short or long with every_days")
+                    continue
+                every = conf.get("every_days")
+                if every is not None and self._number(text, ("cadences", hz, "every_days"), every, 0, MAX_DAYS,
+                                                      whole=True) is None:
+                    continue
+                action = conf.get("action")
+                if action is not None and not (isinstance(action, str) and action.strip()):
+                    self._problem(text, ("cadences", hz, "action"), f"cadences.{hz}.action: must be text")
+                    continue
+                self.cadences[hz] = {**self.cadences.get(hz, {}), **conf}
         rules = data.get("rules")
         if isinstance(rules, dict):
             for rule, level in rules.items():
