@@ -267,7 +267,7 @@ def test_an_unknown_derived_field_still_fits_the_index():
     from pipeline_tui.core.cache import _fits, _index_types
 
     entry, decoder, allowed = _index_types(("name", "created", "someday"))
-    blob = msgspec.msgpack.encode(["v", 1, {"x.yaml": entry(1, 2, "s", "", ("N", dt.date(2026, 1, 1), ["a"]), "{}")}])
+    blob = msgspec.msgpack.encode(["v", 1, {"x.yaml": entry(1, 2, 3, 4, "s", "", ("N", dt.date(2026, 1, 1), ["a"]), "{}")}])
     version, token, index = decoder.decode(blob)
     assert index["x.yaml"].derived == ("N", dt.date(2026, 1, 1), ["a"])
     assert _fits(("N", None, 3.5), allowed) and not _fits(("N", None, dt.date(2026, 1, 1)), allowed)

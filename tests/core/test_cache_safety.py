@@ -293,8 +293,9 @@ def test_put_keeps_a_racy_entry_only_for_the_bytes_its_data_came_from(two):
     old_bytes = path.read_bytes()
     old_data = loads_bytes(old_bytes)
     path.write_bytes(old_bytes.replace(b"value: 1000", b"value: 2000"))
-    st = path.stat()
-    stamp = (st.st_mtime_ns, st.st_size)
+    from pipeline_tui.core.store import stamp_of
+
+    stamp = stamp_of(path.stat())
     key = f"{jane}.yaml"
 
     cache = LeadCache.for_pipeline(pipe.root)
@@ -325,3 +326,31 @@ def test_reading_a_cache_refuses_what_is_not_a_small_regular_file(tmp_path):
         assert read_regular(fifo) is None  # returns at once: opened without blocking, then refused
     os.chmod(small, 0o622)
     assert read_regular(small) == b"0123456789" and read_regular(small, own=True) is None
+
+
+def test_a_file_replaced_with_the_same_size_and_mtime_is_read_again(tmp_path):
+    """`cp -p` or `touch -r` can give a new file the old one's size and modification time, long after the
+    racy window: the stamp holds the change time and inode too, as git's index does."""
+    import os
+    import subprocess
+    import sys
+
+    from pipeline_tui.core.ops import add_lead, init_pipeline
+
+    pipe = init_pipeline(tmp_path / "pipe")
+    lead = add_lead(pipe, "Ayy Smith", "referral").lead_id
+    path = pipe.leads_dir / f"{lead}.yaml"
+    old = 1_700_000_000_000_000_000  # long ago: not racy
+    os.utime(path, ns=(old, old))
+
+    def names() -> str:
+        return subprocess.run([sys.executable, "-m", "pipeline_tui", "-C", str(pipe.root), "list", "--json"],
+                              capture_output=True, text=True, check=True).stdout
+
+    assert "Ayy Smith" in names()
+    assert "Ayy Smith" in names()  # from the cache
+    replacement = tmp_path / "v2.yaml"
+    replacement.write_text(path.read_text().replace("Ayy Smith", "Aqq Smith"))
+    os.utime(replacement, ns=(old, old))
+    os.replace(replacement, path)  # same size, same mtime, another inode and ctime
+    assert "Aqq Smith" in names()

@@ -133,6 +133,10 @@ def test_refused_input(hostile, tmp_path):
         ("set", "markup-lead", "company=\x1b[2J"), ("set", "markup-lead", "notes=a\U000e0041b"),
         ("note", "markup-lead", "ring \x07 bell"), ("done", "markup-lead", "x\u2066y"),
         ("done", "markup-lead", "--next", "call \x1b[31m"),
+        ("set", "markup-lead", "tags+=\x1b]52;c;QQ==\x07"), ("set", "markup-lead", "tags+=a\u202e"),
+        ("set", "markup-lead", "next.action=\u2028"), ("add", "Bob\U000e0100x", "--source", "referral"),
+        ("add", "x\u3164y", "--source", "referral"), ("add", "x\u206ay", "--source", "referral"),
+        ("add", "Jane\u00ad", "--source", "referral"), ("add", "\U0001f600\ufe0f\ufe0f", "--source", "referral"),
     ]
     for args in cases:
         proc = cli(env, root, *args)
@@ -249,3 +253,16 @@ def test_a_fifo_or_huge_playbook_is_a_problem_not_a_hang(tmp_path, run, kind):
     assert res.code == 1
     expected = "pipeline.yaml:1: is a FIFO" if kind == "fifo" else "pipeline.yaml:1: file is 2,147,483,648 bytes"
     assert expected in res.out
+
+
+def test_a_script_or_an_emoji_keeps_its_joiners(hostile, tmp_path, run):
+    """What the refusals must not refuse: Persian with a zero-width non-joiner, an emoji family joined by
+    ZWJ, a heart with its variation selector, accents, CJK."""
+    from pipeline_tui.core.ops import init_pipeline
+
+    pipe = init_pipeline(tmp_path / "p")
+    for name in ("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", "\U0001f468\u200d\U0001f469\u200d\U0001f467 Family",
+                 "Chlo\u00e9 \u2764\ufe0f", "\u9648\u4f1f", "\u0418\u0432\u0430\u043d"):
+        res = run("-C", str(pipe.root), "add", name, "--source", "referral")
+        assert res.code == 0, (name, res)
+    assert run("-C", str(pipe.root), "check").code == 0

@@ -204,3 +204,24 @@ async def test_the_watcher_sees_an_edit_within_one_timestamp_tick(tmp_path):
             if "1,001" in screen_text(app):
                 break
         assert "1,001" in screen_text(app)
+
+
+async def test_edit_and_next_on_a_lead_that_broke_meanwhile(tmp_path):
+    """A teammate's pull breaks a lead (a duplicate key named `[/]`) while it is on screen: `e` and `n` say
+    why it cannot be changed, as text, and the app stays up."""
+    from pipeline_tui.core.ops import add_lead, init_pipeline
+
+    pipe = init_pipeline(tmp_path / "pipe")
+    lead = add_lead(pipe, "Normal Lead", "referral", today=TODAY).lead_id
+    app = make_app(pipe.root, today=TODAY, watch=False)
+    async with app.run_test(size=(150, 40), notifications=True) as pilot:
+        await settle(pilot)
+        (pipe.leads_dir / f"{lead}.yaml").write_text('name: dup\n"[/]": 1\n"[/]": 2\n')
+        for key in ("e", "n"):
+            await pilot.press(key)
+            await settle(pilot)
+            text = assert_only_text(app, f"broken {key}")
+            assert "duplicate key '[/]'" in text
+            await pilot.press("ctrl+s", "escape")
+            await pilot.pause()
+        assert app.is_running

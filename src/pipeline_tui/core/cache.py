@@ -20,7 +20,10 @@ The lead cache is two files: the index (per lead: its stamp, the playbook digest
 out under that playbook, its `list --json` text; decoded into checked types by msgspec) and the parsed data
 (per lead a `msgspec.Raw`, decoded only when that lead's data is asked for). A listing decodes the index only.
 
-Racily clean (git's rule): a stamp (mtime_ns, size) proves nothing when the file could still change within
+A stamp is what git's index keeps too: (mtime_ns, size, ctime_ns, inode), so a file replaced by one of the
+same size and modification time (`cp -p`, `touch -r`) has another stamp all the same.
+
+Racily clean (git's rule): a stamp proves nothing when the file could still change within
 the same timestamp tick (1-second and 2-second filesystems). An entry stored while the file's mtime is
 within `RACY_NS` of the clock is racy: it keeps a digest of the bytes it was parsed from and is trusted only
 after the file's current bytes are read and match; once the mtime is old enough it is stored clean again.
@@ -46,7 +49,7 @@ from msgspec import msgpack
 
 # Anything cached is tied to the code that made it: this format, the release, and the layout of a Lead's
 # derived fields. An upgrade that changes any of them makes the old cache a miss, rebuilt silently.
-FORMAT = 5
+FORMAT = 6
 SUFFIX = ".msgpack"
 MAX_FILE = 512 * 1024 * 1024  # a cache file larger than this is not ours to read
 RACY_NS = 3_000_000_000  # an mtime this close to the clock may still change within its tick (FAT: 2 s)
@@ -387,7 +390,7 @@ def _index_types(fields: tuple[str, ...]) -> tuple[type, msgpack.Decoder, tuple[
     kinds = [_DERIVED_TYPES.get(name, _OTHER) for name in fields]
     derived = tuple.__class_getitem__(tuple(k[0] for k in kinds))
     entry = msgspec.defstruct("IndexEntry", [
-        ("mtime_ns", int), ("size", int), ("signature", str),
+        ("mtime_ns", int), ("size", int), ("ctime_ns", int), ("ino", int), ("signature", str),
         ("check", str),  # a racy entry's digest of the bytes it was parsed from; "" once the mtime is old
         ("derived", derived | None), ("summary", str | None),
     ], array_like=True, gc=False)
@@ -504,12 +507,12 @@ class LeadCache:
         return digest(raw) if same else ""
 
     # --- lookups ---
-    def get(self, name: str, stamp: tuple[int, int], signature: str = "") -> tuple[Any, tuple | None, str | None] | None:
+    def get(self, name: str, stamp: tuple, signature: str = "") -> tuple[Any, tuple | None, str | None] | None:
         """(data or None when not read yet, derived fields, summary JSON), the last two None when made
         under another playbook; or None on a miss."""
         hit = self.index.get(name)
         self.used.add(name)
-        if hit is None or hit.mtime_ns != stamp[0] or hit.size != stamp[1]:
+        if hit is None or (hit.mtime_ns, hit.size, hit.ctime_ns, hit.ino) != tuple(stamp):
             return None
         if hit.check and not self._verify(name, hit):
             return None
@@ -519,7 +522,7 @@ class LeadCache:
         data = data if data is not None else self._decode(name)
         return (data, None, None) if data is not None else None
 
-    def put(self, name: str, stamp: tuple[int, int], data: Any, signature: str = "",
+    def put(self, name: str, stamp: tuple, data: Any, signature: str = "",
             derived: tuple | None = None, summary_json: str | None = None, raw: bytes | None = None) -> None:
         """Remember a lead parsed from its file (stamped `stamp` before it was read). A racy entry (an mtime
         within RACY_NS of now) is kept with the digest of the bytes its data came from: `raw`, the bytes the
@@ -534,10 +537,10 @@ class LeadCache:
                 self._raw.pop(name, None)
         if derived is not None and not _fits(derived, self._allowed):
             return
-        mtime, size = stamp
+        mtime, size, ctime, ino = stamp
         try:
             blob = encode_plain(data)
-            entry = self._entry(mtime, size, signature, "", derived, summary_json)
+            entry = self._entry(mtime, size, ctime, ino, signature, "", derived, summary_json)
             _ENCODER.encode(entry)  # a string msgpack cannot hold (a lone surrogate): not cached
         except _ENCODE_ERRORS:
             return
@@ -545,7 +548,7 @@ class LeadCache:
             if raw is not None:
                 check = digest(raw)
             elif old is not None and old.check and name in self._verified \
-                    and (old.mtime_ns, old.size) == (mtime, size):
+                    and (old.mtime_ns, old.size, old.ctime_ns, old.ino) == tuple(stamp):
                 check = old.check  # the data came from that entry, whose bytes were verified this run
             else:
                 check = self._check_of_file(name, blob)

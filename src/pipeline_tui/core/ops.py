@@ -132,10 +132,10 @@ def add_lead(pipe: Pipeline, name: str, source: str, *, company: str | None = No
              due: str | None = None, today: dt.date | None = None, extra: dict[str, Any] | None = None) -> Change:
     today = today or dt.date.today()
     pb = pipe.playbook
+    check_text(name or "", "name")  # before stripping, which would drop U+2028 unseen
     name = (name or "").strip()
     if not name:
         raise BadInput("a lead needs a name (printable text)")
-    check_text(name, "name")
     for what, text in (("company", company), ("next", next_action), *(("tag", t) for t in tags or ())):
         if text:
             check_text(text, what)
@@ -219,8 +219,8 @@ def typed_value(pipe: Pipeline, path: tuple[str, ...], raw: str, today: dt.date)
     """The value a person typed, checked and typed for this field."""
     pb = pipe.playbook
     key = ".".join(path)
+    check_text(raw, key)  # before stripping: str.strip() would drop U+2028 and friends unseen
     raw = raw.strip()
-    check_text(raw, key)
     if key == "stage":
         return _check_choice(raw, pb.stage_names, "stage")
     if key == "source":
@@ -285,6 +285,7 @@ def plan_set(pipe: Pipeline, data: dict, assignments: list[str], today: dt.date)
     for text in assignments:
         op, path, raw = parse_assignment(text)
         key = ".".join(path)
+        check_text(raw, key)  # before any stripping: U+2028 is whitespace to str.strip()
         old = _get(data, path)
         if op == "=" and raw.strip() == "":
             if path[0] in REQUIRED_KEYS and len(path) == 1:
@@ -300,10 +301,10 @@ def plan_set(pipe: Pipeline, data: dict, assignments: list[str], today: dt.date)
                 if op == "+=":
                     if not (isinstance(old, list) and item in [str(x) for x in old]):
                         ops.append(Op("append", path, item))
-                        parts.append(f"{key} +{item}")
+                        parts.append(f"{key} +{_show(item)}")
                 elif isinstance(old, list) and item in [str(x) for x in old]:
                     ops.append(Op("remove", path, item))
-                    parts.append(f"{key} -{item}")
+                    parts.append(f"{key} -{_show(item)}")
             continue
         new = typed_value(pipe, path, raw, today)
         if new == old and type(new) is type(old):

@@ -12,7 +12,8 @@ characters), and lone surrogates (which cannot even be written as UTF-8) are:
 
 Line breaks and tabs are allowed only in free text (log entries, notes, pain); elsewhere they are
 refused, and shown as `\\n` / `\\t`. The zero-width joiners U+200C and U+200D are letters' business in
-many scripts (Persian, Hindi) and in emoji: they are allowed between two non-ASCII characters only.
+many scripts (Persian, Hindi) and in emoji: they are allowed between two non-ASCII characters only, and a
+variation selector only once, right after a non-ASCII character (an emoji's ❤️).
 """
 
 from __future__ import annotations
@@ -22,37 +23,48 @@ import unicodedata
 
 from pipeline_tui.core.errors import BadInput
 
+# Unicode's format characters (category Cf, as of Unicode 14) but the two joiners, which are conditional.
+_FORMAT = ("\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b\u200e\u200f\u202a-\u202e"
+           "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438"
+           "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f")
 _ALWAYS = (
     "\x00-\x08\x0b-\x1f"  # C0 controls but tab and line feed (those depend on the field)
     "\x7f-\x9f"  # DEL and the C1 controls (U+009B is a CSI by itself on some terminals)
-    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # bidi marks, embeddings, overrides and isolates
-    "\u200b\u2060-\u2064\ufeff\u180e"  # zero-width space, word joiner, invisible operators, BOM
+    + _FORMAT +  # bidi marks, embeddings, overrides and isolates, zero-width space, word joiner, BOM, tags...
+    "\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0"  # invisible letters and blanks that show as nothing
     "\u2028\u2029"  # line and paragraph separators
-    "\ufff9-\ufffb"  # interlinear annotation controls
     "\ud800-\udfff"  # lone surrogates (undecodable bytes in a command line)
-    "\U000e0000-\U000e007f"  # tag characters: invisible "ASCII"
 )
+# Allowed only as part of a script or an emoji: the joiners between two non-ASCII characters, and one
+# variation selector right after a non-ASCII character (a run of them can hide bytes: "emoji smuggling").
 _JOINERS = "\u200c\u200d"
-_SINGLE_RE = re.compile(f"[{_ALWAYS}\t\n{_JOINERS}]")
-_MULTI_RE = re.compile(f"[{_ALWAYS}{_JOINERS}]")
+_SELECTORS = "\ufe00-\ufe0f\U000e0100-\U000e01ef"
+_CONDITIONAL = _JOINERS + _SELECTORS
+_SINGLE_RE = re.compile(f"[{_ALWAYS}\t\n{_CONDITIONAL}]")
+_MULTI_RE = re.compile(f"[{_ALWAYS}{_CONDITIONAL}]")
+_CONDITIONAL_RE = re.compile(f"[{_CONDITIONAL}]")
 
 # What `check` and the writers allow line breaks in: free text, not names, ids or keys.
 MULTILINE_KEYS = frozenset({"text", "notes", "pain", "source_detail", "description"})
 
 
-def _joiner_ok(text: str, i: int) -> bool:
-    """A zero-width joiner between two non-ASCII characters (a script or an emoji) is part of the text."""
+def _conditional_ok(text: str, i: int) -> bool:
+    """A joiner between two non-ASCII characters, or one variation selector after a non-ASCII character,
+    is part of the text (Persian, Hindi, emoji); anywhere else it only hides something."""
     before = text[i - 1] if i > 0 else ""
+    if not before or ord(before) < 128 or _CONDITIONAL_RE.match(before) or _MULTI_RE.match(before):
+        return False
+    if text[i] not in _JOINERS:
+        return True
     after = text[i + 1] if i + 1 < len(text) else ""
-    return bool(before) and bool(after) and ord(before) > 127 and ord(after) > 127 \
-        and before not in _JOINERS and after not in _JOINERS
+    return bool(after) and ord(after) > 127 and not _CONDITIONAL_RE.match(after) and not _MULTI_RE.match(after)
 
 
 def unsafe_char(text: str, multiline: bool = False) -> str | None:
     """The first character of text that is not allowed there, or None."""
     pattern = _MULTI_RE if multiline else _SINGLE_RE
     for m in pattern.finditer(text):
-        if m.group() in _JOINERS and _joiner_ok(text, m.start()):
+        if _CONDITIONAL_RE.match(m.group()) and _conditional_ok(text, m.start()):
             continue
         return m.group()
     return None
@@ -97,7 +109,7 @@ def visible(text: str, multiline: bool = False) -> str:
     out = []
     last = 0
     for m in pattern.finditer(text):
-        if m.group() in _JOINERS and _joiner_ok(text, m.start()):
+        if _CONDITIONAL_RE.match(m.group()) and _conditional_ok(text, m.start()):
             continue
         out.append(text[last:m.start()])
         out.append(escape_char(m.group()))
@@ -111,8 +123,7 @@ def show(value: object, multiline: bool = False) -> str:
     return "" if value is None else visible(value if isinstance(value, str) else str(value), multiline)
 
 
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060-\u2064"
-                          "\ufeff\u180e\u2028\u2029\ufff9-\ufffb\ud800-\udfff]|[\U000e0000-\U000e007f]")
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f{_ALWAYS[_ALWAYS.index(chr(0x7f)) + 3:]}{_CONDITIONAL}]")
 
 
 def json_text(text: str) -> str:

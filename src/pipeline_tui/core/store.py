@@ -42,6 +42,15 @@ def find_pipeline(explicit: str | None, env: dict[str, str] | None = None, cwd: 
     return None
 
 
+Stamp = tuple[int, int, int, int]
+
+
+def stamp_of(st: os.stat_result) -> Stamp:
+    """What says a file may have changed, as git's index keeps it: modification time, size, change time and
+    inode (a file copied over another with the same size and mtime, `cp -p`, still has a new ctime)."""
+    return (st.st_mtime_ns, st.st_size, st.st_ctime_ns, st.st_ino)
+
+
 def default_pipeline_dir() -> Path:
     """The user's own pipeline in the platform's data folder."""
     from platformdirs import user_data_path
@@ -270,12 +279,12 @@ class Pipeline:
         assert raw is not None
         return lead, raw
 
-    def scan(self) -> dict[str, tuple[int, int] | None]:
-        """Lead id -> (mtime_ns, size) of every lead file, in id order; None for a symbolic link.
+    def scan(self) -> dict[str, Stamp | None]:
+        """Lead id -> stamp (`stamp_of`) of every lead file, in id order; None for a link, FIFO or directory.
 
         The stamps are what the cache is keyed by and what the UI compares to notice changed files.
         """
-        stamps: dict[str, tuple[int, int] | None] = {}
+        stamps: dict[str, Stamp | None] = {}
         try:
             entries = list(os.scandir(self.leads_dir))
         except FileNotFoundError:
@@ -289,10 +298,10 @@ class Pipeline:
             except FileNotFoundError:
                 continue
             # no stamp (never cached) for a link, FIFO or folder: reading it says what it is
-            stamps[name[:-5]] = (st.st_mtime_ns, st.st_size) if stat.S_ISREG(st.st_mode) else None
+            stamps[name[:-5]] = stamp_of(st) if stat.S_ISREG(st.st_mode) else None
         return stamps
 
-    def leads(self, use_cache: bool = True, stamps: dict[str, tuple[int, int] | None] | None = None) -> list[Lead]:
+    def leads(self, use_cache: bool = True, stamps: dict[str, Stamp | None] | None = None) -> list[Lead]:
         """Every lead file, broken ones included (as Leads with `broken` set).
 
         Parsed data is cached by (name, mtime, size): a file changed by an editor or a pull has a new

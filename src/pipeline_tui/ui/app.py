@@ -17,7 +17,7 @@ from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.core.lead import Lead
 from pipeline_tui.core.ops import Change
 from pipeline_tui.core.safetext import visible
-from pipeline_tui.core.store import Pipeline
+from pipeline_tui.core.store import Pipeline, stamp_of
 from pipeline_tui.ui.workers import WorkerErrors, io_work
 
 RACY_NS = 2_000_000_000  # a file modified this close to when it was read may change again unseen (FAT: 2 s ticks)
@@ -64,7 +64,7 @@ class PipelineApp(WorkerErrors, App):
         self.loaded = False
         self.watch_enabled = watch
         self.watch_interval = watch_interval
-        self._signature: dict[str, tuple[int, int] | None] = {}
+        self._signature: dict[str, tuple | None] = {}
         self._read_at = 0  # when the leads held were read (ns); a lead read again since: in _reread
         self._reread: dict[str, int] = {}
         self._scan_seconds = 0.0
@@ -168,7 +168,7 @@ class PipelineApp(WorkerErrors, App):
         except OSError:
             return True
 
-    def _racily_changed(self, sig: dict[str, tuple[int, int] | None], changed: set[str], now: int) -> set[str]:
+    def _racily_changed(self, sig: dict[str, tuple | None], changed: set[str], now: int) -> set[str]:
         """Files whose stamp did not change but cannot prove they did not: modified within RACY_NS of when
         this app last read them (on a filesystem with 1- or 2-second timestamps, a second write in the same
         tick keeps mtime and size). git's "racily clean" rule: read those again and compare."""
@@ -247,7 +247,7 @@ class PipelineApp(WorkerErrors, App):
             try:
                 path = self.pipe.lead_path(change.lead_id)
                 st = path.stat()
-                self._signature[change.lead_id] = (st.st_mtime_ns, st.st_size)
+                self._signature[change.lead_id] = stamp_of(st)
             except (OSError, PipelineError):
                 pass
         else:

@@ -42,7 +42,8 @@ class DoneDialog(ModalScreen[None]):
                 yield Label("The lead is closed: its next action is cleared.", classes="field-error")
             else:
                 action, due = proposal
-                yield Label(f"Next, as the {horizon}-range cadence proposes (edit to change):", classes="field-error")
+                yield Label(plain(f"Next, as the {horizon}-range cadence proposes (edit to change):"),
+                            classes="field-error")
                 with Horizontal(classes="field"):
                     yield Label("next", classes="field-label")
                     yield Input(show(action), id="done-next")

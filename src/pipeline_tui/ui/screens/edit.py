@@ -47,7 +47,7 @@ class EditScreen(ModalScreen[None]):
         try:
             lead, self.raw = app.pipe.read_raw(self.lead_id)
         except PipelineError as exc:
-            yield Static(exc.one_line(), classes="error")
+            yield Static(plain(exc.one_line() + "  (esc closes)"), classes="error")
             return
         d = self.data = lead.data
         q = d.get("qualification") if isinstance(d.get("qualification"), dict) else {}
@@ -84,6 +84,8 @@ class EditScreen(ModalScreen[None]):
                 yield Button("Cancel (esc)", id="cancel")
 
     def on_mount(self) -> None:
+        if self.raw is None:  # the file cannot be changed (broken, a FIFO, too big): only the message shows
+            return
         if self.focus_field == "next_action":
             self.query_one("#" + fid("next.action"), Input).focus()
 
@@ -139,6 +141,9 @@ class EditScreen(ModalScreen[None]):
     def action_save(self) -> None:
         from pipeline_tui.core.ops import plan_set, set_fields
 
+        if self.raw is None:  # no form: the file could not be read
+            self.dismiss()
+            return
         for label in self.query(".field-error"):
             if label.id != "err-" + fid("next.due"):
                 label.update("")
