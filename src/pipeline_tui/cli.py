@@ -50,7 +50,11 @@ class Ctx:
 
                 init_pipeline(root)
                 click.echo(f"pipeline: created your pipeline at {txt(root)}", err=True)
-        return Pipeline.open(root)
+        pipe = Pipeline.open(root)
+        from pipeline_tui.core.gitrepo import check_ownership
+
+        check_ownership(pipe.root)  # git's safe.directory refusal, once, before any command reads git
+        return pipe
 
 
 def _emit_json(data) -> None:  # noqa: ANN001

@@ -8,10 +8,8 @@ Every commit the tool makes carries a `Pipeline-Action:` trailer so `undo` can f
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +20,6 @@ from pipeline_tui.core.errors import RepoUnusable
 
 TRAILER = "Pipeline-Action"
 UNDOES = "Pipeline-Undoes"
-STALE_LOCK_SECONDS = 60
 IDENTITY_HELP = (
     "git does not know who you are, so it cannot commit. Run: "
     'git config --global user.name "Your Name" && git config --global user.email you@example.com'
@@ -70,11 +67,47 @@ def _find_plain_repo(path: Path) -> tuple[Path, Path] | None:
 
 
 class GitFailed(Exception):
-    """A git command exited non-zero; `stderr` says why."""
+    """A git command exited non-zero; `stderr` (and what it printed on stdout, where hooks often write) says why."""
 
-    def __init__(self, args: tuple[str, ...], stderr: str):
+    def __init__(self, args: tuple[str, ...], stderr: str, returncode: int = 1, stdout: str = ""):
+        self.args_run = args
         self.stderr = stderr
+        self.stdout = stdout
+        self.returncode = returncode
         super().__init__(f"git {' '.join(args[:2])}: {stderr.strip()}")
+
+
+DUBIOUS = "dubious ownership"
+
+
+def refuse_dubious(stderr: str) -> None:
+    """git refuses a repository another user owns (`safe.directory`): say so with git's own advice, exit 3,
+    instead of reading its silence as "nothing to commit" or "no history"."""
+    if DUBIOUS not in stderr:
+        return
+    advice = next((ln.strip() for ln in stderr.splitlines() if "safe.directory" in ln and "git config" in ln), "")
+    where = next((ln.split("'", 2)[1] for ln in stderr.splitlines() if DUBIOUS in ln and "'" in ln), "this repository")
+    raise RepoUnusable(f"git refuses to work in {where}: it is owned by another user (dubious ownership). If you "
+                       f"trust it, run: {advice or 'git config --global --add safe.directory ' + where}")
+
+
+def check_ownership(path: Path) -> None:
+    """Before anything reads git's answers: is this a repository git refuses for its owner? One `stat` when
+    the repository is ours (the common case); git itself is asked only when another user owns it."""
+    found = _find_plain_repo(Path(path))
+    if found is not None and hasattr(os, "geteuid"):
+        top, dot = found
+        try:
+            mine = os.stat(top).st_uid == os.geteuid() and os.stat(dot).st_uid == os.geteuid()
+        except OSError:
+            mine = False
+        if mine:
+            return
+    if not git_on_path():
+        return
+    res = subprocess.run(["git", "rev-parse", "--git-dir"], cwd=path, capture_output=True, text=True,
+                         env={**os.environ, **_env_git()})
+    refuse_dubious(res.stderr)
 
 
 class GitRepo:
@@ -129,8 +162,10 @@ class GitRepo:
         """Run `git args` in the work tree; stdout without its final newline. Raises GitFailed."""
         res = subprocess.run(["git", *args], cwd=self.top, capture_output=True, text=True,
                              env={**os.environ, **_env_git()})
-        if check and res.returncode != 0:
-            raise GitFailed(args, res.stderr)
+        if res.returncode != 0:
+            refuse_dubious(res.stderr)  # even when the caller tolerates failure: never read it as "nothing"
+            if check:
+                raise GitFailed(args, res.stderr, res.returncode, res.stdout)
         return res.stdout.removesuffix("\n")
 
     @classmethod
@@ -160,40 +195,58 @@ class GitRepo:
         if problem:
             raise RepoUnusable(problem)
 
+    def shared_mode(self) -> int | None:
+        """The file mode `core.sharedRepository` asks for (group: 0664, all: 0664 readable by all, 0xxx as
+        given), or None when the repository is not shared. Read from .git/config: no process."""
+        try:
+            text = (self.git_dir / "config").read_text(encoding="utf-8", errors="replace").lower()
+        except OSError:
+            return None
+        if "sharedrepository" not in text:
+            return None
+        value = self.run("config", "--get", "core.sharedRepository", check=False).strip().lower()
+        if value in ("group", "true", "1"):
+            return 0o664
+        if value in ("all", "world", "everybody", "2"):
+            return 0o664
+        if value.startswith("0") and len(value) > 1:
+            try:
+                return int(value, 8) & 0o666 | 0o600
+            except ValueError:
+                return None
+        return None
+
     @contextlib.contextmanager
     def write_lock(self, timeout: float = 30.0) -> Iterator[None]:
-        """One writer at a time across processes (the TUI and CLIs share it)."""
-        lock_path = self.git_dir / "pipeline-tui.lock"
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise RepoUnusable("another pipeline command is writing; try again in a moment") from None
-                    time.sleep(0.02)
-            self._clear_stale_index_lock()
-            yield
-        finally:
-            with contextlib.suppress(OSError):
-                fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+        """One writer at a time across processes (the TUI and CLIs share it); the lock file follows the
+        repository's sharing setting, so every member of a shared repository can take it."""
+        from pipeline_tui.core.locking import LockTimeout, exclusive
 
-    def _clear_stale_index_lock(self) -> None:
+        lock_path = self.git_dir / "pipeline-tui.lock"
+        try:
+            with exclusive(lock_path, timeout, self.shared_mode() or 0o644):
+                self._refuse_index_lock()
+                yield
+        except LockTimeout:
+            raise RepoUnusable("another pipeline command is writing; try again in a moment") from None
+        except PermissionError as exc:
+            raise RepoUnusable(f"cannot take the write lock {lock_path}: {exc.strerror}; the repository is not "
+                               "writable for you (check its permissions, or core.sharedRepository for a team)") from None
+
+    def _refuse_index_lock(self) -> None:
+        """git's own lock. Its age proves nothing (a `git commit` may sit in its editor for an hour), so it is
+        never removed here: say what it is and what to do."""
         lock = self.git_dir / "index.lock"
         try:
-            age = time.time() - lock.stat().st_mtime
+            st = lock.stat()
         except FileNotFoundError:
             return
-        if age > STALE_LOCK_SECONDS:
-            lock.unlink(missing_ok=True)
-            print(f"pipeline: removed a stale {lock} left by an interrupted git command", file=sys.stderr)
-            return
+        minutes = int((time.time() - st.st_mtime) // 60)
+        since = f"for {minutes} minute(s)" if minutes else "just now"
         raise RepoUnusable(
-            f"another git command is running ({lock} exists); wait for it, or remove that file if no git is running"
+            f"git's index is locked ({lock} exists, {since}): another git command is running, or one was killed. "
+            "Finish or close it (a git commit waiting for its editor, a GUI); if no git program is running, remove "
+            f"that file (rm '{lock}') and try again"
         )
 
     # --- committing ---
@@ -206,21 +259,36 @@ class GitRepo:
             if self._nothing_staged():  # the index holds only HEAD: stage ours and commit the index (faster)
                 self.run("add", "--", *rels)
                 faults.point("in-commit", self.git_dir)
-                self.run("commit", "-q", "--no-verify", "-m", body)
+                self.run("commit", "-q", "-m", body)
                 return self._head_from_files() or self.run("rev-parse", "HEAD")
             if new_paths:  # something else is staged (by hand): commit only our paths, leave the rest staged
                 self.run("add", "--", *[self.rel(p) for p in new_paths])
             faults.point("in-commit", self.git_dir)
             try:
-                self.run("commit", "-q", "--no-verify", "-m", body, "--", *rels)
+                self.run("commit", "-q", "-m", body, "--", *rels)
             except GitFailed as exc:
                 if "did not match any file(s) known to git" not in exc.stderr:
                     raise
                 self.run("add", "--", *rels)  # a lead file made by hand and never committed: commit it now
-                self.run("commit", "-q", "--no-verify", "-m", body, "--", *rels)
+                self.run("commit", "-q", "-m", body, "--", *rels)
             return self._head_from_files() or self.run("rev-parse", "HEAD")
         except GitFailed as exc:
-            raise RepoUnusable(f"git commit failed: {_git_error(exc)}") from None
+            raise RepoUnusable(self._commit_failure(exc)) from None
+
+    def _commit_failure(self, exc: GitFailed) -> str:
+        """Why a commit failed, in one line: a hook's own words, git's words, or what to check."""
+        hooks = [h for h in ("pre-commit", "commit-msg", "prepare-commit-msg") if self._hook(h)]
+        said = _git_error(exc, with_stdout=True)
+        if hooks and said:
+            return f"a git hook of this repository ({', '.join(hooks)}) refused the commit: {said}"
+        return f"git commit failed: {said}"
+
+    def _hook(self, name: str) -> bool:
+        hooks_dir = self.run("config", "--get", "core.hooksPath", check=False).strip() if (
+            "hookspath" in _config_text(self.git_dir)) else ""
+        folder = (self.top / hooks_dir) if hooks_dir else self.git_dir / "hooks"
+        path = folder / name
+        return path.is_file() and os.access(path, os.X_OK)
 
     def _nothing_staged(self) -> bool:
         """True when the index matches HEAD (so committing the index commits only what we stage)."""
@@ -241,7 +309,7 @@ class GitRepo:
         body = _with_trailers(message, action, extra_trailers)
         try:
             self.run("revert", "--no-commit", sha)
-            self.run("commit", "-q", "--no-verify", "-m", body)
+            self.run("commit", "-q", "-m", body)
         except GitFailed as exc:
             self.run("revert", "--abort", check=False)
             raise RepoUnusable(f"cannot undo {sha[:8]}: {_git_error(exc)}") from None
@@ -302,10 +370,25 @@ def _with_trailers(message: str, action: str, extra: dict[str, str] | None) -> s
     return message + "\n\n" + "\n".join(f"{k}: {v}" for k, v in trailers.items())
 
 
-def _git_error(exc: Exception) -> str:
+def _config_text(git_dir: Path) -> str:
+    try:
+        return (git_dir / "config").read_text(encoding="utf-8", errors="replace").lower()
+    except OSError:
+        return ""
+
+
+def _git_error(exc: Exception, with_stdout: bool = False) -> str:
+    """git's reason in one line, without its `hint:` lines; when git said nothing, what was run and what to check."""
     stderr = getattr(exc, "stderr", "") or ""
-    text = " ".join(line.strip() for line in str(stderr).splitlines() if line.strip())
-    text = text.removeprefix("stderr: ").strip("' ")
+    if with_stdout:
+        stderr = f"{stderr}\n{getattr(exc, 'stdout', '') or ''}"
+    lines = [line.strip() for line in str(stderr).splitlines() if line.strip() and not line.startswith("hint:")]
+    text = " ".join(lines).removeprefix("stderr: ").strip("' ")
     if "Please tell me who you are" in text or "Author identity unknown" in text or "empty ident" in text:
         return IDENTITY_HELP
-    return text or str(exc).splitlines()[0]
+    if text:
+        return text
+    args = " ".join(getattr(exc, "args_run", ()) or ())
+    code = getattr(exc, "returncode", None)
+    return (f"`git {args}` exited with code {code} and gave no reason; check that the repository is writable "
+            "and the disk has space (git status shows its state)")

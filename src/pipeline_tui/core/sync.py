@@ -118,9 +118,14 @@ class _Git:
                     "GIT_MERGE_AUTOEDIT": "no"}
 
     def run(self, *args: str, env: dict | None = None, timeout: float | None = None) -> subprocess.CompletedProcess:
+        from pipeline_tui.core.gitrepo import refuse_dubious
+
         try:
-            return subprocess.run(["git", *args], cwd=self.top, capture_output=True, text=True,
-                                  env={**self.env, **(env or {})}, timeout=timeout, check=False)
+            res = subprocess.run(["git", *args], cwd=self.top, capture_output=True, text=True,
+                                 env={**self.env, **(env or {})}, timeout=timeout, check=False)
+            if res.returncode != 0:
+                refuse_dubious(res.stderr)
+            return res
         except subprocess.TimeoutExpired:
             raise RepoUnusable(f"git {args[0]} took longer than {timeout:.0f} s (a slow or unreachable remote?); "
                                "your work here is safe; sync again later") from None
@@ -175,7 +180,7 @@ def _commit_edits(g: _Git, pipe: Pipeline, rel: str, paths: list[str]) -> list[s
     g.run("add", "-A", "--", rel)
     names = [Path(p).name.removesuffix(".yaml") for p in paths]
     msg = f"hand edits: {', '.join(names[:5])}" + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-    res = g.run("commit", "-q", "--no-verify", "-m", f"{msg}\n\nPipeline-Action: edit")
+    res = g.run("commit", "-q", "-m", f"{msg}\n\nPipeline-Action: edit")
     if res.returncode != 0:
         raise RepoUnusable(f"could not commit the hand edits: {_last_lines(res.stderr + res.stdout)}")
     return names
