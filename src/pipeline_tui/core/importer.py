@@ -723,6 +723,7 @@ def apply_import(pipe: Pipeline, plan: Plan, today: dt.date | None = None) -> tu
     written: list[tuple[Path, bytes | None]] = []  # (path, previous bytes or None when new)
     new_ids: list[str] = []
     merged: list[str] = []
+    shared = repo.shared_mode()
     with repo.write_lock():
         try:
             taken: set[str] = set()
@@ -737,7 +738,7 @@ def apply_import(pipe: Pipeline, plan: Plan, today: dt.date | None = None) -> tu
                         raise BadInput(f"row {r.row}: the new lead would not read back as intended")
                     path = pipe.lead_path(lead_id)
                     written.append((path, None))
-                    atomic_write(path, text.encode("utf-8"))
+                    atomic_write(path, text.encode("utf-8"), shared)
                     taken.add(lead_id)
                     r.lead_id = lead_id
                     new_ids.append(lead_id)

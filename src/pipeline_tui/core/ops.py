@@ -180,7 +180,7 @@ def add_lead(pipe: Pipeline, name: str, source: str, *, company: str | None = No
                 raise BadInput("refusing to write: the new lead would not read back as intended")
         except YamlProblem as exc:  # pragma: no cover - render_mapping only writes safe scalars
             raise BadInput(f"refusing to write: {exc.message}") from None
-        path = pipe.write_lead(lead_id, text.encode("utf-8"))
+        path = pipe.write_lead(lead_id, text.encode("utf-8"), repo.shared_mode())
         try:
             sha = repo.commit([path], f"{lead_id}: new lead {name} ({source})", "add", new_paths=[path])
         except BaseException:

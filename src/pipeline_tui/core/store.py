@@ -142,9 +142,10 @@ def verified_edit(text: str, data: dict, ops: list[Op], where: str) -> tuple[str
     return new_text, got
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write via a temp file in the same folder, fsync, rename, fsync the folder."""
-    mode = None
+def atomic_write(path: Path, data: bytes, new_mode: int | None = None) -> None:
+    """Write via a temp file in the same folder, fsync, rename, fsync the folder. An existing file keeps
+    its mode; a new one gets `new_mode` (a shared repository's) or the umask's."""
+    mode = new_mode
     try:
         mode = path.stat().st_mode & 0o777
     except FileNotFoundError:
@@ -375,10 +376,10 @@ class Pipeline:
         bom = original is not None and original.startswith(b"\xef\xbb\xbf")
         return ((BOM if bom else "") + text).encode("utf-8")
 
-    def write_lead(self, lead_id: str, new_bytes: bytes) -> Path:
+    def write_lead(self, lead_id: str, new_bytes: bytes, new_mode: int | None = None) -> Path:
         self.leads_dir.mkdir(exist_ok=True)
         self.refuse_links()  # checked again right before writing: never write through a link
         path = self.lead_path(lead_id)
-        atomic_write(path, new_bytes)
+        atomic_write(path, new_bytes, new_mode)
         faults.point("renamed")
         return path
