@@ -54,6 +54,9 @@ class Ctx:
         from pipeline_tui.core.gitrepo import check_ownership
 
         check_ownership(pipe.root)  # git's safe.directory refusal, once, before any command reads git
+        from pipeline_tui.core.pending import recover_before_reading
+
+        recover_before_reading(pipe.root)  # an import, undo or sync killed half way: put back first
         return pipe
 
 
@@ -85,7 +88,7 @@ class PipelineGroup(click.Group):
 
 # Commands that touch one lead and end: the entry point (`__main__`) starts every process with the
 # cyclic garbage collector paused, and these finish without it. The rest read many leads or run long.
-ONE_LEAD_COMMANDS = frozenset({"set", "note", "done", "undo", "show", "log", "merge-driver"})
+ONE_LEAD_COMMANDS = frozenset({"set", "note", "done", "undo", "redo", "show", "log", "merge-driver"})
 
 
 def _collect_garbage() -> None:
@@ -230,6 +233,16 @@ def undo(obj: Ctx) -> None:
     from pipeline_tui.core.ops import undo_last
 
     change = undo_last(obj.pipeline())
+    click.echo(txt(change.summary))
+
+
+@cli.command()
+@click.pass_obj
+def redo(obj: Ctx) -> None:
+    """Redo what the last undo reverted (before any new change)."""
+    from pipeline_tui.core.ops import redo_last
+
+    change = redo_last(obj.pipeline())
     click.echo(txt(change.summary))
 
 

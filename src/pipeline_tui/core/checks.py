@@ -75,6 +75,19 @@ def practice_problems(pipe: Pipeline, leads: list[Lead], today: dt.date, hist=No
     return out
 
 
+def pending_problems(pipe: Pipeline) -> list[Problem]:
+    """A multi-file write (import, undo, sync) killed half way: the next writer puts its files back."""
+    from pipeline_tui.core import pending
+    from pipeline_tui.core.errors import PipelineError
+    from pipeline_tui.core.gitrepo import GitRepo
+
+    try:
+        said = pending.describe(GitRepo(pipe.root))
+    except PipelineError:
+        return []
+    return [Problem(LEADS_DIR, 1, said, "warning")] if said else []
+
+
 def uncommitted_problems(pipe: Pipeline) -> list[Problem]:
     """Lead files changed but not committed (a hand edit, or a write killed before its commit)."""
     from pipeline_tui.core.errors import PipelineError
@@ -119,5 +132,6 @@ def check_pipeline(pipe: Pipeline, leads: list[Lead] | None = None, today: dt.da
     except FileNotFoundError:
         problems.append(Problem(LEADS_DIR, 1, "the leads/ folder is missing"))
     problems.extend(uncommitted_problems(pipe))
+    problems.extend(pending_problems(pipe))
     n = len(pipe.playbook.problems)  # the playbook first, then file by file, line by line
     return problems[:n] + sorted(problems[n:], key=lambda p: (p.path, p.line))

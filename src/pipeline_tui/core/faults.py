@@ -4,14 +4,15 @@ whole and the next command recovers. Unset (always, outside tests), a point cost
 
 Points: `temp-written` (the new bytes are in the temp file, not yet renamed over the lead),
 `renamed` (the lead file holds the new bytes, not yet committed), `in-commit` (git holds its index
-lock, as when a commit is killed half way).
+lock, as when a commit is killed half way), `import-writing`, `undo-writing`, `redo-writing` (the first file of
+a multi-file write is written, the rest and the commit not yet: `core.pending` rolls it back).
 """
 
 from __future__ import annotations
 
 import os
 
-POINTS = ("temp-written", "renamed", "in-commit")
+POINTS = ("temp-written", "renamed", "in-commit", "import-writing", "undo-writing", "redo-writing")
 
 
 def point(name: str, git_dir=None) -> None:  # noqa: ANN001

@@ -226,6 +226,10 @@ class GitRepo:
         try:
             with exclusive(lock_path, timeout, self.shared_mode() or 0o644):
                 self._refuse_index_lock()
+                if (self.git_dir / "pipeline-pending.json").exists():  # a multi-file write was killed
+                    from pipeline_tui.core import pending
+
+                    pending.recover(self)
                 yield
         except LockTimeout:
             raise RepoUnusable("another pipeline command is writing; try again in a moment") from None
@@ -304,16 +308,19 @@ class GitRepo:
         out = self.run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", self.rel(under), check=False)
         return [(entry[:2], entry[3:]) for entry in out.split("\0") if len(entry) > 3]
 
-    def revert(self, sha: str, message: str, action: str, extra_trailers: dict[str, str] | None = None) -> str:
-        """Revert one commit as a new commit of ours; on any failure, leave the tree as it was."""
-        body = _with_trailers(message, action, extra_trailers)
-        try:
-            self.run("revert", "--no-commit", sha)
-            self.run("commit", "-q", "-m", body)
-        except GitFailed as exc:
-            self.run("revert", "--abort", check=False)
-            raise RepoUnusable(f"cannot undo {sha[:8]}: {_git_error(exc)}") from None
-        return self.run("rev-parse", "HEAD")
+    def refuse_half_done(self, then: str) -> None:
+        """A merge, rebase, cherry-pick or revert git left half done: say how to finish or abort it (exit 3)."""
+        g = self.git_dir
+        if (g / "rebase-merge").exists() or (g / "rebase-apply").exists():
+            raise RepoUnusable("a git rebase is half done here; finish it (fix the files, git add, git rebase "
+                               f"--continue) or abort it (git rebase --abort), {then}")
+        if (g / "MERGE_HEAD").exists():
+            raise RepoUnusable("a git merge is half done here; finish it (fix the files, git add, git commit) or "
+                               f"abort it (git merge --abort), {then}")
+        for name, what in (("CHERRY_PICK_HEAD", "cherry-pick"), ("REVERT_HEAD", "revert")):
+            if (g / name).exists():
+                raise RepoUnusable(f"a git {what} is half done here; finish it (git {what} --continue) or abort "
+                                   f"it (git {what} --abort), {then}")
 
     def _head_from_files(self) -> str | None:
         """HEAD's commit read from .git/HEAD and its loose ref (a commit just wrote it); None if unsure."""
@@ -342,26 +349,6 @@ class GitRepo:
             self.run("reset", "-q", "HEAD", "--", self.rel(path), check=False)
         else:
             self.run("rm", "-q", "--cached", "--", self.rel(path), check=False)
-
-    # --- history ---
-    def tool_commits(self, limit: int = 500) -> list[tuple[str, str, dict[str, str]]]:
-        """(sha, subject, trailers) of recent commits, newest first."""
-        if not self.head():
-            return []
-        out = self.run("log", f"-n{limit}", "--format=%H%x1f%s%x1f%(trailers:only,unfold)%x1e")
-        commits = []
-        for rec in out.split("\x1e"):
-            rec = rec.strip("\n")
-            if not rec:
-                continue
-            sha, subject, trailers_text = (rec.split("\x1f") + ["", ""])[:3]
-            trailers = {}
-            for line in trailers_text.splitlines():
-                if ": " in line:
-                    k, v = line.split(": ", 1)
-                    trailers[k.strip()] = v.strip()
-            commits.append((sha.strip(), subject, trailers))
-        return commits
 
 
 def _with_trailers(message: str, action: str, extra: dict[str, str] | None) -> str:

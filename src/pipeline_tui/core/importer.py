@@ -707,7 +707,7 @@ def _log_entry(e: Any) -> dict:
 
 def apply_import(pipe: Pipeline, plan: Plan, today: dt.date | None = None) -> tuple[str | None, list[str], list[str]]:
     """Write the new and merged rows and commit them as one commit. (commit, new ids, merged ids)."""
-    from pipeline_tui.core import yamlio
+    from pipeline_tui.core import faults, pending, yamlio
     from pipeline_tui.core.edit import render_mapping
     from pipeline_tui.core.gitrepo import GitRepo
     from pipeline_tui.core.lead import new_id
@@ -720,50 +720,45 @@ def apply_import(pipe: Pipeline, plan: Plan, today: dt.date | None = None) -> tu
         return None, [], []
     repo = GitRepo(pipe.root)
     repo.require_identity()
-    written: list[tuple[Path, bytes | None]] = []  # (path, previous bytes or None when new)
+    writes: dict[Path, bytes] = {}  # every file the import writes, worked out before the first is written
+    new_paths: list[Path] = []
     new_ids: list[str] = []
     merged: list[str] = []
     shared = repo.shared_mode()
     with repo.write_lock():
-        try:
-            taken: set[str] = set()
-            for r in todo:
-                if r.status == "new":
-                    lead_id = r.lead_id if r.lead_id and r.lead_id not in taken and not (
-                        pipe.leads_dir / f"{r.lead_id}.yaml").exists() else new_id(
-                        r.data["name"], r.data.get("company"),
-                        exists=lambda i: i in taken or (pipe.leads_dir / f"{i}.yaml").exists())
-                    text = render_mapping(r.data)
-                    if yamlio.loads(text) != r.data:
-                        raise BadInput(f"row {r.row}: the new lead would not read back as intended")
-                    path = pipe.lead_path(lead_id)
-                    written.append((path, None))
-                    atomic_write(path, text.encode("utf-8"), shared)
-                    taken.add(lead_id)
-                    r.lead_id = lead_id
-                    new_ids.append(lead_id)
-                else:
-                    lead, raw = pipe.read_raw(r.lead_id)
-                    new_bytes = update_text_ops(pipe, lead, raw, _merge_ops(lead.data, r.data, plan, r.row, today))
-                    if new_bytes is not None:
-                        written.append((pipe.lead_path(r.lead_id), raw))
-                        atomic_write(pipe.lead_path(r.lead_id), new_bytes)
-                        merged.append(r.lead_id)
-            if not written:
-                return None, [], []
-            name = Path(plan.path).name
-            message = f"import {name}: {len(new_ids)} new" + (f", {len(merged)} merged" if merged else "")
-            paths = [p for p, _ in written]
-            sha = repo.commit(paths, message, "import", new_paths=[p for p, prev in written if prev is None])
-        except BaseException:
-            for path, prev in reversed(written):
-                if prev is None:
-                    repo.unstage(path)
-                    path.unlink(missing_ok=True)
-                else:
-                    atomic_write(path, prev)
-                    repo.unstage(path)
-            raise
+        taken: set[str] = set()
+        for r in todo:
+            if r.status == "new":
+                lead_id = r.lead_id if r.lead_id and r.lead_id not in taken and not (
+                    pipe.leads_dir / f"{r.lead_id}.yaml").exists() else new_id(
+                    r.data["name"], r.data.get("company"),
+                    exists=lambda i: i in taken or (pipe.leads_dir / f"{i}.yaml").exists())
+                text = render_mapping(r.data)
+                if yamlio.loads(text) != r.data:
+                    raise BadInput(f"row {r.row}: the new lead would not read back as intended")
+                path = pipe.lead_path(lead_id)
+                writes[path] = text.encode("utf-8")
+                new_paths.append(path)
+                taken.add(lead_id)
+                r.lead_id = lead_id
+                new_ids.append(lead_id)
+            else:
+                lead, raw = pipe.read_raw(r.lead_id)
+                new_bytes = update_text_ops(pipe, lead, raw, _merge_ops(lead.data, r.data, plan, r.row, today))
+                if new_bytes is not None:
+                    writes[pipe.lead_path(r.lead_id)] = new_bytes
+                    merged.append(r.lead_id)
+        if not writes:
+            return None, [], []
+        name = Path(plan.path).name
+        message = f"import {name}: {len(new_ids)} new" + (f", {len(merged)} merged" if merged else "")
+        # all or nothing, even under kill -9: a journal names every file first (core.pending)
+        with pending.guarded(repo, "import", dict(writes)):
+            pipe.refuse_links()
+            for path, data in writes.items():
+                atomic_write(path, data, shared)
+                faults.point("import-writing")
+            sha = repo.commit(list(writes), message, "import", new_paths=new_paths)
     return sha, new_ids, merged
 
 

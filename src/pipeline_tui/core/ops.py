@@ -19,7 +19,7 @@ from pipeline_tui.core import yamlio
 from pipeline_tui.core.dates import DATE_HELP, parse_date_input, parse_datetime_input
 from pipeline_tui.core.edit import render_mapping
 from pipeline_tui.core.errors import BadInput, RepoUnusable, YamlProblem
-from pipeline_tui.core.gitrepo import IDENTITY_HELP, TRAILER, UNDOES, GitRepo
+from pipeline_tui.core.gitrepo import IDENTITY_HELP, GitRepo
 from pipeline_tui.core.lead import EMAIL_RE, multiline_path, new_id
 from pipeline_tui.core.playbook import AUTHORITY, FIT, HORIZONS, INIT_TEXT, INTEREST, ORIGINS, PLAYBOOK_FILE
 from pipeline_tui.core.safetext import check_text, visible, walk_strings
@@ -447,24 +447,15 @@ def complete_next(pipe: Pipeline, lead_id: str, text: str = "", kind: str = "not
 # --- undo -----------------------------------------------------------------------------------------
 
 def undo_last(pipe: Pipeline) -> Change:
-    """Revert the newest change the tool made that is not undone yet, as a new commit."""
-    repo = GitRepo(pipe.root)
-    repo.require_identity()
-    with repo.write_lock():
-        commits = repo.tool_commits()
-        undone = {t[UNDOES] for _, _, t in commits if UNDOES in t}
-        target = None
-        for sha, subject, trailers in commits:
-            action = trailers.get(TRAILER)
-            if action == "init":
-                break  # never undo the pipeline itself, nor look past it
-            if action not in (None, "undo") and sha not in undone:
-                target = (sha, subject)
-                break
-        if target is None:
-            raise BadInput("nothing to undo: no change made by pipeline-tui is left to revert")
-        sha, subject = target
-        repo.revert(sha, f"undo: {subject}", "undo", {UNDOES: sha})
-    lead_id = subject.split(":", 1)[0]
-    return Change(lead_id, f"undid {sha[:8]}: {subject}", repo.head())
+    """Revert this person's newest change in this pipeline (core.undo says how, and what it refuses)."""
+    from pipeline_tui.core.undo import undo_last as undo
+
+    return undo(pipe)
+
+
+def redo_last(pipe: Pipeline) -> Change:
+    """Revert the newest undo not redone yet (before any new change)."""
+    from pipeline_tui.core.undo import redo_last as redo
+
+    return redo(pipe)
 

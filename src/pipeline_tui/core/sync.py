@@ -150,18 +150,6 @@ def _push_error(text: str) -> str:
     return " ".join(parts) if parts else _last_lines(text, 3)
 
 
-def _check_state(g: _Git, git_dir: Path) -> None:
-    """A merge, rebase, cherry-pick or revert that git left half done: say how to finish or undo it."""
-    if (git_dir / "rebase-merge").exists() or (git_dir / "rebase-apply").exists():
-        raise RepoUnusable("a git rebase is half done here; finish it (fix the files, git add, git rebase "
-                           "--continue) or undo it (git rebase --abort), then sync again")
-    if (git_dir / "MERGE_HEAD").exists():
-        raise RepoUnusable("a git merge is half done here; finish it (fix the files, git add, git commit) or undo "
-                           "it (git merge --abort), then run pipeline sync, which merges lead files field by field")
-    for name, what in (("CHERRY_PICK_HEAD", "cherry-pick"), ("REVERT_HEAD", "revert")):
-        if (git_dir / name).exists():
-            raise RepoUnusable(f"a git {what} is half done here; finish it (git {what} --continue) or undo it "
-                               f"(git {what} --abort), then sync again")
 
 
 def _commit_edits(g: _Git, pipe: Pipeline, rel: str, paths: list[str]) -> list[str]:
@@ -265,7 +253,7 @@ def sync(pipe: Pipeline, resolve: dict[str, dict[str, str]] | None = None, commi
     rel = repo.rel(pipe.root)  # the pipeline's folder as a pathspec ("." when it is the repository)
     result = SyncResult()
     with repo.write_lock():
-        _check_state(g, repo.git_dir)
+        repo.refuse_half_done("then run pipeline sync, which merges lead files field by field")
         configure_merge_driver(repo)  # a fresh clone has the .gitattributes but not the driver's config
         branch = g.out("symbolic-ref", "--quiet", "--short", "HEAD")
         if not branch:

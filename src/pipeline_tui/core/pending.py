@@ -1,0 +1,167 @@
+"""Writes of many files that a kill -9 cannot leave half done: a journal in `.git/` names every file a write
+is about to change, what it held, and what it will hold; the next writer rolls an unfinished one back.
+
+Order of a guarded write: the journal is written and flushed, then the files, then the commit, then the
+journal is removed. Whoever takes the write lock next and finds a journal:
+
+- HEAD moved since the journal was written: the commit happened; only the journal is left to remove.
+- otherwise the commit never happened, and each file the journal names is put back as it was, when it holds
+  exactly what the write put there (or is already as it was); a file changed since by someone else is left
+  as it is, and named. Its index entry is reset, so nothing of it stays staged.
+
+Used by `import`, `undo`/`redo` and `sync` (whose merge git may leave half written when killed).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+JOURNAL = "pipeline-pending.json"
+
+
+def _to_stderr(line: str) -> None:
+    import sys
+
+    print(f"pipeline: {line}", file=sys.stderr)
+
+
+announce: Callable[[str], None] = _to_stderr  # how a recovery is said (the TUI shows it as a notification)
+
+
+def _digest(data: bytes | None) -> str | None:
+    if data is None:
+        return None
+    from pipeline_tui.core.cache import digest
+
+    return digest(data)
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+
+
+def journal_path(repo) -> Path:  # noqa: ANN001 - a GitRepo
+    return repo.git_dir / JOURNAL
+
+
+@contextlib.contextmanager
+def guarded(repo, action: str, changes: dict[Path, bytes | None]) -> Iterator[None]:  # noqa: ANN001
+    """Journal `changes` (path -> the bytes about to be written, None for a removal) for the body, which writes
+    them and commits. On an exception the files are put back at once; on a kill, by the next writer."""
+    entries = []
+    for path, new in changes.items():
+        old = _read(path)
+        entries.append({"path": repo.rel(path), "old": None if old is None else base64.b64encode(old).decode(),
+                        "new": _digest(new), "removed": new is None})
+    record = {"action": action, "head": repo.head() or "", "files": entries}
+    jpath = journal_path(repo)
+    tmp = jpath.with_name(JOURNAL + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(record, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, jpath)
+    try:
+        yield
+    except BaseException:
+        roll_back(repo, record)
+        jpath.unlink(missing_ok=True)
+        raise
+    jpath.unlink(missing_ok=True)
+
+
+def recover(repo, say: Callable[[str], None] | None = None) -> str | None:  # noqa: ANN001
+    """Finish what a killed guarded write left (see the module's docstring); a line saying what was done."""
+    jpath = journal_path(repo)
+    try:
+        record = json.loads(jpath.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        jpath.unlink(missing_ok=True)  # a journal cut short by the kill: nothing was written after it
+        return None
+    if not isinstance(record, dict) or (repo.head() or "") != record.get("head"):
+        jpath.unlink(missing_ok=True)
+        return None
+    put_back, left = roll_back(repo, record)
+    jpath.unlink(missing_ok=True)
+    action = record.get("action", "change")
+    line = f"an interrupted {action} was rolled back: {put_back} file(s) put back as they were"
+    if left:
+        line += f"; changed since, so left as they are: {', '.join(left[:5])}" + (" and more" if len(left) > 5 else "")
+    (say or announce)(line)
+    return line
+
+
+def recover_before_reading(root: Path) -> None:
+    """Every command starts here: when a guarded write was killed (its journal is there: one `stat`), put its
+    files back before anything reads them. If that cannot happen now (git busy), say so and go on."""
+    from pipeline_tui.core.errors import PipelineError
+    from pipeline_tui.core.gitrepo import GitRepo, _find_plain_repo
+
+    found = _find_plain_repo(Path(root))
+    if found is not None and not (found[1] / JOURNAL).exists():
+        return
+    try:
+        repo = GitRepo(root)
+        if not journal_path(repo).exists():
+            return
+        with repo.write_lock():  # recovers
+            pass
+    except PipelineError as exc:
+        announce(f"an interrupted write left files half written and they cannot be put back yet: {exc.message}")
+
+
+def roll_back(repo, record: dict) -> tuple[int, list[str]]:  # noqa: ANN001
+    """Put back every journaled file that holds what the write put there; (files put back, files left)."""
+    from pipeline_tui.core.store import atomic_write
+
+    put_back, left, touched = 0, [], []
+    for entry in record.get("files", []):
+        rel = entry.get("path")
+        if not isinstance(rel, str) or rel.startswith("/") or ".." in Path(rel).parts:
+            continue
+        path = repo.top / rel
+        (path.parent / f".{path.name}.tmp").unlink(missing_ok=True)  # a write killed before its rename
+        old = base64.b64decode(entry["old"]) if entry.get("old") is not None else None
+        now = _read(path)
+        if now == old:
+            touched.append(rel)
+            continue
+        ours = (now is None) if entry.get("removed") else (_digest(now) == entry.get("new"))
+        if not ours:
+            left.append(rel)
+            continue
+        if old is None:
+            path.unlink(missing_ok=True)
+        else:
+            atomic_write(path, old)
+        touched.append(rel)
+        put_back += 1
+    if touched:  # nothing of the write stays staged
+        if repo.head():
+            repo.run("reset", "-q", "HEAD", "--", *touched, check=False)
+        else:
+            repo.run("rm", "-q", "--cached", "--ignore-unmatch", "--", *touched, check=False)
+    return put_back, left
+
+
+def describe(repo) -> str | None:  # noqa: ANN001
+    """What `check` says about a journal left behind (the next write command finishes it)."""
+    jpath = journal_path(repo)
+    try:
+        record = json.loads(jpath.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    n = len(record.get("files", [])) if isinstance(record, dict) else 0
+    return (f"an interrupted {record.get('action', 'change')} left {n} file(s) half written: the next pipeline "
+            "command that writes puts them back as they were (pipeline undo, set or sync)")
