@@ -84,6 +84,11 @@ class PipelineGroup(click.Group):
             ctx.exit(130)
         except BrokenPipeError:
             ctx.exit(0)
+        except OSError as exc:  # a full disk, a read-only folder, a permission: one line, never a traceback
+            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+            click.echo(f"pipeline: {visible(where + (exc.strerror or str(exc)))}; check the disk and the "
+                       "permissions of the pipeline folder", err=True)
+            ctx.exit(3)
 
 
 # Commands that touch one lead and end: the entry point (`__main__`) starts every process with the
@@ -681,9 +686,17 @@ def export_cmd(obj: Ctx, fmt: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
+    if output.is_symlink():
+        raise BadInput(f"{txt(output)} is a symbolic link; not replacing it: give the file it points to, or "
+                       "another name")
+    if not output.parent.is_dir():
+        raise BadInput(f"cannot write {txt(output)}: the folder {txt(output.parent)} does not exist")
     from pipeline_tui.core.store import atomic_write
 
-    atomic_write(output, text.encode("utf-8"))
+    try:
+        atomic_write(output, text.encode("utf-8"))
+    except OSError as exc:
+        raise BadInput(f"cannot write {txt(output)}: {exc.strerror or exc}") from None
     click.echo(f"exported {sum(1 for x in leads if not x.broken)} lead(s) to {txt(output)}", err=True)
 
 

@@ -233,9 +233,12 @@ class GitRepo:
                 yield
         except LockTimeout:
             raise RepoUnusable("another pipeline command is writing; try again in a moment") from None
-        except PermissionError as exc:
+        except OSError as exc:
+            if exc.filename is None or Path(exc.filename) != lock_path:
+                raise
             raise RepoUnusable(f"cannot take the write lock {lock_path}: {exc.strerror}; the repository is not "
-                               "writable for you (check its permissions, or core.sharedRepository for a team)") from None
+                               "writable for you (check its permissions and the disk, or core.sharedRepository "
+                               "for a team)") from None
 
     def _refuse_index_lock(self) -> None:
         """git's own lock. Its age proves nothing (a `git commit` may sit in its editor for an hour), so it is
@@ -344,11 +347,15 @@ class GitRepo:
         except GitFailed:
             return False
 
-    def unstage(self, path: Path) -> None:
-        if self.head():
-            self.run("reset", "-q", "HEAD", "--", self.rel(path), check=False)
-        else:
-            self.run("rm", "-q", "--cached", "--", self.rel(path), check=False)
+    def unstage(self, path: Path) -> bool:
+        """Take path out of the index (back to HEAD's version); False when git could not (a full disk)."""
+        args = (("reset", "-q", "HEAD", "--", self.rel(path)) if self.head() else
+                ("rm", "-q", "--cached", "--ignore-unmatch", "--", self.rel(path)))
+        try:
+            self.run(*args)
+        except GitFailed:
+            return False
+        return not self.run("diff", "--cached", "--name-only", "--", self.rel(path), check=False).strip()
 
 
 def _with_trailers(message: str, action: str, extra: dict[str, str] | None) -> str:

@@ -183,9 +183,12 @@ def add_lead(pipe: Pipeline, name: str, source: str, *, company: str | None = No
         path = pipe.write_lead(lead_id, text.encode("utf-8"), repo.shared_mode())
         try:
             sha = repo.commit([path], f"{lead_id}: new lead {name} ({source})", "add", new_paths=[path])
-        except BaseException:
-            repo.unstage(path)
-            path.unlink(missing_ok=True)
+        except BaseException as exc:
+            path.unlink(missing_ok=True)  # first: on a full disk this frees the room git needs to unstage it
+            if not repo.unstage(path) and isinstance(exc, RepoUnusable):
+                rel = pipe.rel(path)
+                raise RepoUnusable(f"{exc.message}; the new file is removed but git's index still lists it: run "
+                                   f"git rm -q --cached {rel} once the disk has room") from None
             raise
     return Change(lead_id, f"new lead {name}", sha, list(data))
 
@@ -357,10 +360,23 @@ def update_lead(pipe: Pipeline, lead_id: str, planner, action: str, expect_bytes
         message = f"{lead_id}: " + ", ".join(parts)
         try:
             sha = repo.commit([path], message, action)
-        except BaseException:
-            atomic_write(path, raw)
-            repo.unstage(path)
-            raise
+        except BaseException as exc:
+            restored, why_not = True, ""
+            try:
+                atomic_write(path, raw)
+            except OSError as again:  # a full disk refuses the old bytes too
+                restored, why_not = False, again.strerror or str(again)
+            unstaged = repo.unstage(path)
+            if restored and unstaged:
+                raise
+            said = exc.message if isinstance(exc, RepoUnusable) else f"{type(exc).__name__}: {exc}"
+            if not restored:
+                said += (f"; putting the file back failed too ({why_not}): {lead.path} holds your change, not "
+                         "committed")
+            if not unstaged:
+                said += f"; git's index still holds the change (git reset -q -- {lead.path} drops it from there)"
+            raise RepoUnusable(said + f". Free some space, then commit it (pipeline sync --commit) or drop it "
+                                      f"(git checkout HEAD -- {lead.path})", path=lead.path) from None
     return Change(lead_id, ", ".join(parts), sha, [".".join(o.path) for o in ops])
 
 

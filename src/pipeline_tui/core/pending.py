@@ -65,16 +65,35 @@ def guarded(repo, action: str, changes: dict[Path, bytes | None]) -> Iterator[No
     record = {"action": action, "head": repo.head() or "", "files": entries}
     jpath = journal_path(repo)
     tmp = jpath.with_name(JOURNAL + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(record, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, jpath)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(record, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, jpath)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        from pipeline_tui.core.errors import RepoUnusable
+
+        raise RepoUnusable(f"cannot start the {action}: {exc.strerror or exc} ({jpath}); nothing was changed") from None
     try:
         yield
-    except BaseException:
-        roll_back(repo, record)
+    except BaseException as exc:
+        from pipeline_tui.core.errors import PipelineError, RepoUnusable
+
+        if isinstance(exc, OSError):
+            name = Path(exc.filename).name.removeprefix(".").removesuffix(".tmp") if exc.filename else ""
+            why = f"cannot write {name or 'a file'}: {exc.strerror or exc}"
+        else:
+            why = exc.message if isinstance(exc, PipelineError) else str(exc)
+        try:
+            roll_back(repo, record)
+        except OSError as again:  # a full disk: the journal stays, and the next command puts them back
+            raise RepoUnusable(f"{why}; putting the files back failed too ({again.strerror or again}): the next "
+                               f"pipeline command puts them back once the disk has room") from None
         jpath.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise RepoUnusable(f"{why}; nothing was changed") from None
         raise
     jpath.unlink(missing_ok=True)
 
@@ -131,7 +150,8 @@ def roll_back(repo, record: dict) -> tuple[int, list[str]]:  # noqa: ANN001
         if not isinstance(rel, str) or rel.startswith("/") or ".." in Path(rel).parts:
             continue
         path = repo.top / rel
-        (path.parent / f".{path.name}.tmp").unlink(missing_ok=True)  # a write killed before its rename
+        with contextlib.suppress(OSError):  # a write killed before its rename left its temp file
+            (path.parent / f".{path.name}.tmp").unlink(missing_ok=True)
         old = base64.b64decode(entry["old"]) if entry.get("old") is not None else None
         now = _read(path)
         if now == old:

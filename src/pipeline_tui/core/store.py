@@ -380,6 +380,10 @@ class Pipeline:
         self.leads_dir.mkdir(exist_ok=True)
         self.refuse_links()  # checked again right before writing: never write through a link
         path = self.lead_path(lead_id)
-        atomic_write(path, new_bytes, new_mode)
+        try:
+            atomic_write(path, new_bytes, new_mode)
+        except OSError as exc:  # a full disk, a read-only folder: the old file is untouched (temp, then rename)
+            raise RepoUnusable(f"cannot write {LEADS_DIR}/{path.name}: {exc.strerror or exc}; nothing was changed",
+                               path=f"{LEADS_DIR}/{path.name}") from None
         faults.point("renamed")
         return path
