@@ -208,3 +208,41 @@ def test_imports_killed_at_random_moments_are_all_or_nothing(pipe):
         if n == 600:
             break
     assert kills >= 1
+
+
+def test_init_refused_by_git_leaves_nothing_half_made_and_can_run_again(tmp_path, run):
+    target = tmp_path / "signed"
+    target.mkdir()
+    git(target, "init", "-q", "-b", "main")
+    git(target, "config", "commit.gpgsign", "true")
+    git(target, "config", "gpg.program", "/bin/false")  # no key: git refuses every commit
+    res = run("init", str(target))
+    assert res.code == 3 and "Traceback" not in res.err, res
+    assert not (target / "pipeline.yaml").exists() and not (target / ".gitattributes").exists()
+    assert git(target, "status", "--porcelain") == ""
+    git(target, "config", "commit.gpgsign", "false")
+    res = run("init", str(target))
+    assert res.code == 0, res
+    assert (target / "pipeline.yaml").exists()
+
+
+@pytest.mark.parametrize("when", [0.3, 0.8, 1.5, "demo-built"])
+def test_a_demo_killed_half_way_leaves_no_half_demo(tmp_path, run, when):
+    target = tmp_path / "demo"
+    env = {**os.environ, "PIPELINE_TODAY": "2026-11-23", "HOME": os.environ["HOME"]}
+    if when == "demo-built":
+        res = run("demo", str(target), "--no-tui", env={"PIPELINE_FAULT": "demo-built"})
+        assert res.code == 137
+    else:
+        proc = subprocess.Popen([sys.executable, "-m", "pipeline_tui", "demo", str(target), "--no-tui"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(when)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert not (target / "pipeline.yaml").exists() or (target / "leads").is_dir() and len(
+        list((target / "leads").glob("*.yaml"))) == 44
+    res = run("demo", str(target), "--no-tui")
+    assert res.code == 0, res
+    assert len(list((target / "leads").glob("*.yaml"))) == 44
+    assert not list(tmp_path.glob(".demo.building-*"))
+    assert run("-C", str(target), "check").code in (0, 1)

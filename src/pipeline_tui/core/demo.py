@@ -17,9 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pipeline_tui.core import yamlio
+from pipeline_tui.core import faults, yamlio
 from pipeline_tui.core.dates import as_date
 from pipeline_tui.core.edit import render_mapping
+from pipeline_tui.core.errors import BadInput
 from pipeline_tui.core.gitrepo import GitRepo
 from pipeline_tui.core.ops import init_pipeline
 from pipeline_tui.core.playbook import PLAYBOOK_FILE
@@ -135,7 +136,31 @@ def _story(lead_id: str, final_text: str, rnd: random.Random) -> list[tuple[dt.d
 
 
 def build_demo(target: Path, today: dt.date | None = None, seed: int = 7) -> Pipeline:
-    """Create the demo pipeline at target (which must not hold a pipeline yet)."""
+    """Create the demo pipeline at target (which must not hold a pipeline yet), all or nothing: it is built in
+    a hidden folder beside target and renamed into place at the end, so a demo killed half way leaves no
+    half demo at target (and the hidden leftovers of earlier killed builds are removed)."""
+    import shutil
+    import tempfile
+
+    target = Path(target).expanduser().absolute()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for old in target.parent.glob(f".{target.name}.building-*"):  # a build killed before
+        shutil.rmtree(old, ignore_errors=True)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise BadInput(f"{target} exists and is not empty; give the demo a new folder (pipeline demo PATH)")
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
+    try:
+        _build(work / "pipe", today, seed)
+        faults.point("demo-built")
+        if target.exists():
+            target.rmdir()
+        os.rename(work / "pipe", target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return Pipeline(target)
+
+
+def _build(target: Path, today: dt.date | None, seed: int) -> Pipeline:
     today = today or dt.date.today()
     shift = (today - REFERENCE).days
     src = sample_dir()

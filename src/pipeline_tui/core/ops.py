@@ -6,6 +6,7 @@ lock, and commits through git; if the commit fails the file is put back as it wa
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import shlex
@@ -82,17 +83,35 @@ def init_pipeline(path: Path, playbook_text: str = INIT_TEXT, message: str = "in
     path.mkdir(parents=True, exist_ok=True)
     repo = GitRepo.init(path)
     pipe = Pipeline(path)
+    made_leads = not pipe.leads_dir.exists()
     pipe.leads_dir.mkdir(exist_ok=True)
     keep = pipe.leads_dir / ".gitkeep"
+    made_keep = not keep.exists()
     keep.touch()
-    (path / PLAYBOOK_FILE).write_text(playbook_text, encoding="utf-8")
     attrs = path / ".gitattributes"
-    if not attrs.exists() or MERGE_DRIVER not in attrs.read_text(encoding="utf-8", errors="replace"):
-        with attrs.open("a", encoding="utf-8") as fh:
-            fh.write(GITATTRIBUTES)
-    configure_merge_driver(repo)
-    files = [path / PLAYBOOK_FILE, attrs, keep]
-    repo.commit(files, message, "init", new_paths=files)
+    attrs_before = attrs.read_bytes() if attrs.exists() else None
+    try:
+        (path / PLAYBOOK_FILE).write_text(playbook_text, encoding="utf-8")
+        if attrs_before is None or MERGE_DRIVER.encode() not in attrs_before:
+            with attrs.open("a", encoding="utf-8") as fh:
+                fh.write(GITATTRIBUTES)
+        configure_merge_driver(repo)
+        files = [path / PLAYBOOK_FILE, attrs, keep]
+        repo.commit(files, message, "init", new_paths=files)
+    except BaseException:  # git refused (a signing key missing, a hook): leave nothing half made behind
+        for f in (path / PLAYBOOK_FILE, attrs, keep):
+            repo.unstage(f)
+        (path / PLAYBOOK_FILE).unlink(missing_ok=True)
+        if attrs_before is None:
+            attrs.unlink(missing_ok=True)
+        else:
+            attrs.write_bytes(attrs_before)
+        if made_keep:
+            keep.unlink(missing_ok=True)
+        if made_leads:
+            with contextlib.suppress(OSError):
+                pipe.leads_dir.rmdir()
+        raise
     return pipe
 
 
