@@ -345,3 +345,38 @@ def test_a_pipeline_in_a_folder_with_spaces_inside_a_bigger_repository(tmp_path)
     sync(b)
     data = b.read(lead).data
     assert (data["owner"], data["stage"]) == ("alice", "contacted")
+
+
+@pytest.mark.parametrize("point", ["in-merge", "sync-merging"])
+def test_a_sync_killed_in_its_merge_never_passes_a_teammates_edits_off_as_mine(tmp_path, point):
+    """The whole sync (pipeline, git, the merge driver) killed inside git's merge, or just before it with the
+    teammate's file already in the working tree (as a checkout killed half way leaves it): the next command
+    puts the files back, `sync --commit` commits nothing of the teammate's as a hand edit, and the clones
+    converge."""
+    import os
+    import sys
+
+    a, (b,), lead, _ = make_team(tmp_path)
+    set_fields(a, lead, ["value=700"], today=TODAY)  # the teammate's
+    sync(a)
+    set_fields(b, lead, ["owner=alice"], today=TODAY)  # mine: both change the lead, so the driver runs
+    env = {**os.environ, "PIPELINE_FAULT": point}
+    proc = subprocess.run([sys.executable, "-m", "pipeline_tui", "-C", str(b.root), "sync"], env=env,
+                          capture_output=True, text=True, start_new_session=True)
+    assert proc.returncode in (-9, 137), proc
+    if point == "sync-merging":  # what a checkout killed half way leaves: their version in my tree
+        git(b.root, "show", f"origin/main:leads/{lead}.yaml")
+        theirs = git(b.root, "show", f"origin/main:leads/{lead}.yaml")
+        b.lead_path(lead).write_text(theirs)
+    lock = b.root / ".git" / "index.lock"
+    if lock.exists():
+        lock.unlink()
+    mine = head(b)
+    res = subprocess.run([sys.executable, "-m", "pipeline_tui", "-C", str(b.root), "sync", "--commit"],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res
+    assert "hand edits" not in git(b.root, "log", "--format=%s", f"{mine}..HEAD")
+    sync(a)
+    assert files(a) == files(b)
+    data = b.read(lead).data
+    assert data["value"] == 700 and data["owner"] == "alice"

@@ -234,6 +234,9 @@ def _load_resolve() -> dict[str, dict[str, str]]:
 
 def merge_files(base: Path, ours: Path, theirs: Path, path: str = "") -> int:
     """Merge into `ours` as git expects of a merge driver: 0 merged, 1 conflicts (ours left untouched)."""
+    from pipeline_tui.core import faults
+
+    faults.point("in-merge")  # tests: the whole sync (git, this driver, pipeline sync) killed mid-merge
     texts = []
     for p in (base, ours, theirs):
         try:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 JOURNAL = "pipeline-pending.json"
+ANY = b"\0pipeline-tui: whatever git writes\0"  # a file a merge may write: anything but its old bytes is the write's
 
 
 def _to_stderr(line: str) -> None:
@@ -61,7 +62,7 @@ def guarded(repo, action: str, changes: dict[Path, bytes | None]) -> Iterator[No
     for path, new in changes.items():
         old = _read(path)
         entries.append({"path": repo.rel(path), "old": None if old is None else base64.b64encode(old).decode(),
-                        "new": _digest(new), "removed": new is None})
+                        "new": "*" if new is ANY else _digest(new), "removed": new is None})
     record = {"action": action, "head": repo.head() or "", "files": entries}
     jpath = journal_path(repo)
     tmp = jpath.with_name(JOURNAL + ".tmp")
@@ -111,6 +112,12 @@ def recover(repo, say: Callable[[str], None] | None = None) -> str | None:  # no
     if not isinstance(record, dict) or (repo.head() or "") != record.get("head"):
         jpath.unlink(missing_ok=True)
         return None
+    if record.get("action") == "sync":
+        if (repo.git_dir / "MERGE_HEAD").exists():
+            repo.run("merge", "--abort", check=False)  # the tree was clean before the sync merged: all is git's
+        for leftover in repo.top.glob(".merge_file_*"):  # git's copies for the merge driver, orphaned by the kill
+            with contextlib.suppress(OSError):
+                leftover.unlink()
     put_back, left = roll_back(repo, record)
     jpath.unlink(missing_ok=True)
     action = record.get("action", "change")
@@ -157,7 +164,12 @@ def roll_back(repo, record: dict) -> tuple[int, list[str]]:  # noqa: ANN001
         if now == old:
             touched.append(rel)
             continue
-        ours = (now is None) if entry.get("removed") else (_digest(now) == entry.get("new"))
+        if entry.get("new") == "*":
+            ours = True  # a merge git was killed in: whatever differs from before came from it
+        elif entry.get("removed"):
+            ours = now is None
+        else:
+            ours = _digest(now) == entry.get("new")
         if not ours:
             left.append(rel)
             continue

@@ -19,7 +19,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline_tui.core import yamlio
+from pipeline_tui.core import faults, pending, yamlio
 from pipeline_tui.core.errors import BadInput, RepoUnusable, YamlProblem
 from pipeline_tui.core.files import MAX_BYTES, describe_error, read_limited
 from pipeline_tui.core.merge import REPORT_ENV, RESOLVE_ENV
@@ -291,7 +291,12 @@ def sync(pipe: Pipeline, resolve: dict[str, dict[str, str]] | None = None, commi
                 count, files = _incoming(g, f"HEAD..{ref}", rel)
                 if count:
                     result.warnings += _refuse_links(g, ref, rel, remote)
-                    _merge(g, ref, remote, rbranch, resolve or {})
+                    # the tree is clean here: a sync killed inside git's merge is rolled back by the next command
+                    touched = [p for p in g.out("diff", "--name-only", "--no-renames", "-z", "HEAD", ref, "--",
+                                                rel or ".").split("\0") if p]
+                    with pending.guarded(repo, "sync", {repo.top / p: pending.ANY for p in touched}):
+                        faults.point("sync-merging")
+                        _merge(g, ref, remote, rbranch, resolve or {})
                     result.received += count
                     for k, v in files.items():
                         info = result.incoming.setdefault(k, {"authors": set(), "subjects": []})
