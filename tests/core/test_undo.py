@@ -246,3 +246,27 @@ def test_a_demo_killed_half_way_leaves_no_half_demo(tmp_path, run, when):
     assert len(list((target / "leads").glob("*.yaml"))) == 44
     assert not list(tmp_path.glob(".demo.building-*"))
     assert run("-C", str(target), "check").code in (0, 1)
+
+
+@pytest.mark.parametrize("point", ["init-written", "in-commit"])
+def test_an_init_killed_half_way_runs_again(tmp_path, run, point):
+    target = tmp_path / "fresh"
+    res = run("init", str(target), env={"PIPELINE_FAULT": point})
+    assert res.code == 137
+    lock = target / ".git" / "index.lock"
+    if lock.exists():
+        lock.unlink()
+    res = run("init", str(target))
+    assert res.code == 0, res
+    assert git(target, "log", "--format=%s").strip() == "init pipeline"
+    assert git(target, "status", "--porcelain") == ""
+
+
+def test_init_never_overwrites_a_playbook_a_person_wrote(tmp_path, run):
+    target = tmp_path / "mine"
+    target.mkdir()
+    git(target, "init", "-q", "-b", "main")
+    (target / "pipeline.yaml").write_text("# my own playbook\nteam: [alice]\n")
+    res = run("init", str(target))
+    assert res.code == 2 and "already a pipeline" in res.err
+    assert (target / "pipeline.yaml").read_text() == "# my own playbook\nteam: [alice]\n"

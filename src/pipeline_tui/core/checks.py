@@ -102,10 +102,14 @@ def uncommitted_problems(pipe: Pipeline) -> list[Problem]:
         if not path.endswith(".yaml"):
             continue
         rel = f"{LEADS_DIR}/{path.rsplit('/', 1)[-1]}"
-        what = "new, not committed yet" if status == "??" else "changed but not committed"
-        out.append(Problem(rel, 1, f"{what} (a hand edit, or a write interrupted before its commit): nothing is "
-                                   "lost; commit it (pipeline sync --commit, or git commit) or undo it "
-                                   f"(git checkout -- {rel})", "warning"))
+        if status == "??":
+            out.append(Problem(rel, 1, "new, not committed yet (a hand edit, or a write interrupted before its "
+                                       "commit): commit it (pipeline sync --commit, or git add and git commit) or "
+                                       f"remove it (rm {rel})", "warning"))
+        else:
+            out.append(Problem(rel, 1, "changed but not committed (a hand edit, or a write interrupted before its "
+                                       "commit): nothing is lost; commit it (pipeline sync --commit, or git commit) "
+                                       f"or undo it (git checkout HEAD -- {rel})", "warning"))
     return out
 
 

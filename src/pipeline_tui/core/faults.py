@@ -7,7 +7,8 @@ Points: `temp-written` (the new bytes are in the temp file, not yet renamed over
 lock, as when a commit is killed half way), `import-writing`, `undo-writing`, `redo-writing` (the first file of
 a multi-file write is written, the rest and the commit not yet: `core.pending` rolls it back), `sync-merging`
 (a sync's journal is written, git's merge not started), `in-merge` (the merge driver kills the whole process
-group: sync, git and itself), `demo-built` (the demo is built in its hidden folder, not renamed yet).
+group: sync, git and itself), `demo-built` (the demo is built in its hidden folder, not renamed yet), `init-written` (init wrote its files,
+not committed yet).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import os
 
 POINTS = ("temp-written", "renamed", "in-commit", "import-writing", "undo-writing", "redo-writing", "sync-merging",
-          "in-merge", "demo-built")
+          "in-merge", "demo-built", "init-written")
 
 
 def point(name: str, git_dir=None) -> None:  # noqa: ANN001

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline_tui.core import yamlio
+from pipeline_tui.core import faults, yamlio
 from pipeline_tui.core.dates import DATE_HELP, parse_date_input, parse_datetime_input
 from pipeline_tui.core.edit import render_mapping
 from pipeline_tui.core.errors import BadInput, RepoUnusable, YamlProblem
@@ -67,11 +67,23 @@ def _identity_outside_repo(cwd: Path) -> str | None:
     return None
 
 
+def _interrupted_init(path: Path, playbook_text: str) -> bool:
+    """An init killed before its commit: the playbook it writes is there, byte for byte, and git has never
+    committed it. Then init simply runs again (a playbook a person wrote is never overwritten)."""
+    try:
+        if (path / PLAYBOOK_FILE).read_text(encoding="utf-8") != playbook_text:
+            return False
+        repo = GitRepo(path)
+    except (OSError, UnicodeDecodeError, RepoUnusable):
+        return False
+    return not repo.run("ls-tree", "--name-only", "HEAD", "--", repo.rel(path / PLAYBOOK_FILE), check=False).strip()
+
+
 def init_pipeline(path: Path, playbook_text: str = INIT_TEXT, message: str = "init pipeline",
                   need_identity: bool = True) -> Pipeline:
     """New pipeline at path: git init if needed, playbook, leads/, .gitattributes, merge driver, commit."""
     path = Path(path).expanduser()
-    if (path / PLAYBOOK_FILE).exists():
+    if (path / PLAYBOOK_FILE).exists() and not _interrupted_init(path, playbook_text):
         raise BadInput(f"{path} is already a pipeline ({PLAYBOOK_FILE} exists)")
     if path.exists() and not path.is_dir():
         raise BadInput(f"{path} exists and is not a folder")
@@ -97,6 +109,7 @@ def init_pipeline(path: Path, playbook_text: str = INIT_TEXT, message: str = "in
                 fh.write(GITATTRIBUTES)
         configure_merge_driver(repo)
         files = [path / PLAYBOOK_FILE, attrs, keep]
+        faults.point("init-written")
         repo.commit(files, message, "init", new_paths=files)
     except BaseException:  # git refused (a signing key missing, a hook): leave nothing half made behind
         for f in (path / PLAYBOOK_FILE, attrs, keep):
