@@ -225,3 +225,26 @@ async def test_edit_and_next_on_a_lead_that_broke_meanwhile(tmp_path):
             await pilot.press("ctrl+s", "escape")
             await pilot.pause()
         assert app.is_running
+
+
+async def test_the_tui_puts_back_an_import_killed_half_way_and_says_so(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from pipeline_tui.core.ops import add_lead, init_pipeline
+
+    pipe = init_pipeline(tmp_path / "pipe")
+    add_lead(pipe, "Kept Lead", "referral", today=TODAY)
+    csv = tmp_path / "in.csv"
+    csv.write_text("Name,Lead Source\n" + "".join(f"Half {i},Referral\n" for i in range(5)))
+    proc = subprocess.run([sys.executable, "-m", "pipeline_tui", "-C", str(pipe.root), "import", str(csv)],
+                          env={**os.environ, "PIPELINE_FAULT": "import-writing"}, capture_output=True)
+    assert proc.returncode == 137 and len(pipe.lead_ids()) == 2  # one half-written lead beside the kept one
+    app = make_app(pipe.root, today=TODAY, watch=False)
+    async with app.run_test(size=(150, 40), notifications=True) as pilot:
+        await settle(pilot)
+        text = assert_only_text(app, "after a killed import")
+        assert "interrupted import was rolled back" in text
+        assert "Kept Lead" in text and "Half 0" not in text
+    assert pipe.lead_ids() and len(pipe.lead_ids()) == 1

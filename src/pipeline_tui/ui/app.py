@@ -85,17 +85,36 @@ class PipelineApp(WorkerErrors, App):
     def today(self) -> dt.date:
         return self.fixed_today or dt.date.today()
 
+    def _announce(self, line: str) -> None:
+        """What the core says on its own (a killed write rolled back): a notification, from any thread."""
+        import threading
+
+        if threading.get_ident() == self._thread_id:
+            self.notify(line, timeout=10)
+        else:
+            self.call_from_thread(self.notify, line, timeout=10)
+
     def on_mount(self) -> None:
+        from pipeline_tui.core import pending
         from pipeline_tui.ui.screens.main import MainScreen
 
+        pending.announce = self._announce
         self.push_screen(MainScreen())
         self.load_leads()
         if self.watch_enabled:
             self.set_interval(self.watch_interval, self.check_disk, name="watch")
 
+    def on_unmount(self) -> None:
+        from pipeline_tui.core import pending
+
+        pending.announce = pending._to_stderr
+
     # --- loading ---
     @io_work(exclusive=True, group="load")
     def load_leads(self) -> None:
+        from pipeline_tui.core.pending import recover_before_reading
+
+        recover_before_reading(self.pipe.root)  # a write killed half way: its files put back first
         read_at = time.time_ns()
         self.pipe.reload_playbook()
         sig = self.pipe.scan()
