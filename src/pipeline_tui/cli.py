@@ -689,6 +689,11 @@ def export_cmd(obj: Ctx, fmt: str, output: Path | None) -> None:
     if output.is_symlink():
         raise BadInput(f"{txt(output)} is a symbolic link; not replacing it: give the file it points to, or "
                        "another name")
+    if output.exists() and not output.is_file():
+        raise BadInput(f"{txt(output)} is not a regular file (a FIFO, a device, a folder); not replacing it")
+    pipe_root = obj.pipeline().root
+    if output.absolute().parent.resolve() == (pipe_root / "leads").resolve():
+        raise BadInput(f"{txt(output)} is inside the pipeline's leads folder, where it would be read as a lead")
     if not output.parent.is_dir():
         raise BadInput(f"cannot write {txt(output)}: the folder {txt(output.parent)} does not exist")
     from pipeline_tui.core.store import atomic_write

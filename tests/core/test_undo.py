@@ -270,3 +270,85 @@ def test_init_never_overwrites_a_playbook_a_person_wrote(tmp_path, run):
     res = run("init", str(target))
     assert res.code == 2 and "already a pipeline" in res.err
     assert (target / "pipeline.yaml").read_text() == "# my own playbook\nteam: [alice]\n"
+
+
+def test_no_write_lands_in_a_merge_git_left_half_done(tmp_path, run):
+    """A person's own `git merge --no-commit` is half way: set, note, add, import and undo refuse up front,
+    and what the merge staged stays staged (it used to be unstaged, then passed off as a hand edit)."""
+    from pipeline_tui.core.sync import sync
+
+    a, (b,), lead, _ = make_team(tmp_path)
+    set_fields(b, lead, ["stage=contacted"], today=TODAY)
+    sync(b)
+    git(a.root, "fetch", "-q")
+    git(a.root, "merge", "--no-commit", "--no-ff", "origin/main")
+    staged = git(a.root, "diff", "--cached", "--name-only")
+    csv = tmp_path / "in.csv"
+    csv.write_text("Name,Lead Source\nAnn,Referral\n")
+    for args in (("set", lead, "value=7"), ("note", lead, "x"), ("add", "Kai", "--source", "event"),
+                 ("import", str(csv)), ("undo",)):
+        res = run("-C", str(a.root), *args)
+        assert res.code == 3 and "git merge is half done" in res.err and "git merge --abort" in res.err, (args, res)
+    assert git(a.root, "diff", "--cached", "--name-only") == staged
+
+
+def test_an_outer_pipeline_never_undoes_a_nested_ones_change(tmp_path):
+    outer = init_pipeline(tmp_path / "outer")
+    out_lead = add_lead(outer, "Out Er", "referral", today=TODAY).lead_id
+    inner = init_pipeline(tmp_path / "outer" / "inner")
+    in_lead = add_lead(inner, "In Ner", "referral", today=TODAY).lead_id
+    undo_last(outer)  # the outer add, past the inner pipeline's init and add
+    assert out_lead not in outer.lead_ids() and in_lead in inner.lead_ids()
+    with pytest.raises(BadInput, match="inside the leads folder"):
+        init_pipeline(tmp_path / "outer" / "leads" / "x")
+
+
+def test_git_dir_pointing_at_another_repository_is_refused(tmp_path, run):
+    one = init_pipeline(tmp_path / "one")
+    two = init_pipeline(tmp_path / "two")
+    lead = add_lead(one, "G One", "referral", today=TODAY).lead_id
+    for args in (("set", lead, "value=9"), ("undo",)):
+        res = run("-C", str(one.root), *args, env={"GIT_DIR": str(two.root / ".git")}, cwd=tmp_path)
+        assert res.code == 3 and "does not hold the pipeline" in res.err, res
+    assert git(one.root, "status", "--porcelain") == "" and lead in one.lead_ids()
+    assert git(two.root, "rev-list", "--count", "HEAD").strip() == "1"
+
+
+def test_undo_after_a_pull_with_rebase_reaches_older_changes(tmp_path):
+    """A rebase gives the undone commit a new id, so the undo's trailer no longer names it: a change whose
+    files are already as before it is passed over, and undo reaches the older ones."""
+    from pipeline_tui.core.sync import sync
+
+    a, (b,), lead, _ = make_team(tmp_path)
+    set_fields(a, lead, ["owner=alice"], today=TODAY)
+    set_fields(a, lead, ["value=42"], today=TODAY)
+    undo_last(a)
+    set_fields(b, lead, ["stage=contacted"], today=TODAY)
+    sync(b)
+    git(a.root, "pull", "-q", "--rebase", "origin", "main")
+    undo_last(a)
+    data = a.read(lead).data
+    assert "owner" not in data and "value" not in data and data["stage"] == "contacted"
+
+
+def test_sync_commit_commits_only_the_pipelines_files(tmp_path):
+    from pipeline_tui.core.sync import sync
+
+    top = tmp_path / "big"
+    top.mkdir()
+    git(top, "init", "-q", "-b", "main")
+    (top / "README").write_text("outer\n")
+    git(top, "add", "README")
+    git(top, "commit", "-qm", "outer")
+    pipe = init_pipeline(top / "sales")
+    lead = add_lead(pipe, "S One", "referral", today=TODAY).lead_id
+    bare = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
+    git(top, "remote", "add", "origin", str(bare))
+    (top / "staged.txt").write_text("secret\n")
+    git(top, "add", "staged.txt")
+    path = pipe.lead_path(lead)
+    path.write_text(path.read_text() + "x: 1\n")
+    sync(pipe, commit_edits=True)
+    assert git(top, "show", "--name-only", "--format=", "HEAD").split() == [f"sales/leads/{lead}.yaml"]
+    assert git(top, "diff", "--cached", "--name-only").split() == ["staged.txt"]

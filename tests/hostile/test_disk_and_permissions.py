@@ -126,3 +126,15 @@ def test_export_to_a_missing_folder_or_a_link(tmp_path, run):
     res = run("-C", str(pipe.root), "export", "-o", str(link))
     assert res.code == 2 and "symbolic link" in one_line(res)
     assert link.is_symlink() and target.read_text() == "keep me\n"
+
+
+def test_export_never_replaces_a_fifo_nor_writes_into_leads(tmp_path, run):
+    pipe = init_pipeline(tmp_path / "pipe")
+    add_lead(pipe, "Jane Doe", "referral", today=TODAY)
+    fifo = tmp_path / "fifo.csv"
+    os.mkfifo(fifo)
+    res = run("-C", str(pipe.root), "export", "-o", str(fifo))
+    assert res.code == 2 and "not a regular file" in one_line(res)
+    res = run("-C", str(pipe.root), "export", "-o", str(pipe.leads_dir / "x.yaml"))
+    assert res.code == 2 and "leads folder" in one_line(res)
+    assert not (pipe.leads_dir / "x.yaml").exists()

@@ -82,6 +82,15 @@ def test_a_shared_repository_keeps_the_lock_and_new_leads_writable_for_the_group
     assert stat.S_IMODE(lock.stat().st_mode) & 0o060 == 0o060
     new = pipe.lead_path(res.out.strip())
     assert stat.S_IMODE(new.stat().st_mode) & 0o060 == 0o060
+    shared = init_pipeline(pipe.root.parent / "shared-from-the-start")
+    git(shared.root, "config", "core.sharedRepository", "group")
+    again = init_pipeline(pipe.root.parent / "team")  # git init --shared=group, then pipeline init
+    assert again and shared
+    team = pipe.root.parent / "team2"
+    team.mkdir()
+    subprocess.run(["git", "init", "-q", "--shared=group", "-b", "main", str(team)], check=True)
+    made = init_pipeline(team)
+    assert stat.S_IMODE(made.leads_dir.stat().st_mode) & 0o070 == 0o070  # members write lead files there
 
 
 def test_the_write_path_runs_where_fcntl_does_not_exist(pipe_lead):

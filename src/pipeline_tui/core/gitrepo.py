@@ -52,9 +52,9 @@ class CommitInfo:
     subject: str
 
 
-def _find_plain_repo(path: Path) -> tuple[Path, Path] | None:
+def _find_plain_repo(path: Path, ignore_env: bool = False) -> tuple[Path, Path] | None:
     """(work tree, .git folder) of an ordinary repository holding path; None when git must be asked."""
-    if any(v in os.environ for v in ("GIT_DIR", "GIT_WORK_TREE", "GIT_CEILING_DIRECTORIES")):
+    if not ignore_env and any(v in os.environ for v in ("GIT_DIR", "GIT_WORK_TREE", "GIT_CEILING_DIRECTORIES")):
         return None
     here = path.resolve()
     for folder in (here, *here.parents):
@@ -138,6 +138,10 @@ class GitRepo:
                 raise RepoUnusable(f"{path} is a bare git repository; clone it to work in it")
             self.git_dir = Path(lines[1]).resolve()
             self.top = Path(lines[2]).resolve()
+            own = _find_plain_repo(path, ignore_env=True)  # the repository the pipeline's folder is in
+            if not path.resolve().is_relative_to(self.top) or (own is not None and own[1].resolve() != self.git_dir):
+                raise RepoUnusable(f"git is set to work in {self.top} (GIT_DIR or GIT_WORK_TREE), which does not "
+                                   f"hold the pipeline {path}; unset them, or run from that repository")
         self._cmd = None
         self._repo = None
 
@@ -230,6 +234,9 @@ class GitRepo:
                     from pipeline_tui.core import pending
 
                     pending.recover(self)
+                # never write into a merge, rebase, cherry-pick or revert git left half done: a commit then
+                # would drop or sweep in what git staged for it
+                self.refuse_half_done("then try again")
                 yield
         except LockTimeout:
             raise RepoUnusable("another pipeline command is writing; try again in a moment") from None

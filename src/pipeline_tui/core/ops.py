@@ -83,6 +83,9 @@ def init_pipeline(path: Path, playbook_text: str = INIT_TEXT, message: str = "in
                   need_identity: bool = True) -> Pipeline:
     """New pipeline at path: git init if needed, playbook, leads/, .gitattributes, merge driver, commit."""
     path = Path(path).expanduser()
+    for parent in path.absolute().parents:  # a pipeline inside another's leads/ would be read as its leads
+        if parent.name == "leads" and (parent.parent / PLAYBOOK_FILE).exists():
+            raise BadInput(f"{path} is inside the leads folder of the pipeline {parent.parent}; choose another place")
     if (path / PLAYBOOK_FILE).exists() and not _interrupted_init(path, playbook_text):
         raise BadInput(f"{path} is already a pipeline ({PLAYBOOK_FILE} exists)")
     if path.exists() and not path.is_dir():
@@ -108,6 +111,9 @@ def init_pipeline(path: Path, playbook_text: str = INIT_TEXT, message: str = "in
             with attrs.open("a", encoding="utf-8") as fh:
                 fh.write(GITATTRIBUTES)
         configure_merge_driver(repo)
+        if repo.shared_mode():  # a team's repository: every member writes lead files (a temp file, a rename)
+            with contextlib.suppress(OSError):
+                pipe.leads_dir.chmod(0o2775)
         files = [path / PLAYBOOK_FILE, attrs, keep]
         faults.point("init-written")
         repo.commit(files, message, "init", new_paths=files)

@@ -165,10 +165,10 @@ def _commit_edits(g: _Git, pipe: Pipeline, rel: str, paths: list[str]) -> list[s
             except YamlProblem as exc:
                 raise BadInput(f"not committing a file that does not parse: {exc.message}",
                                path=os.path.relpath(full, pipe.root), line=exc.line) from None
-    g.run("add", "-A", "--", rel)
+    g.run("add", "-A", "--", rel)  # only this pipeline's files: what else is staged stays staged, uncommitted
     names = [Path(p).name.removesuffix(".yaml") for p in paths]
     msg = f"hand edits: {', '.join(names[:5])}" + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-    res = g.run("commit", "-q", "-m", f"{msg}\n\nPipeline-Action: edit")
+    res = g.run("commit", "-q", "-m", f"{msg}\n\nPipeline-Action: edit", "--", rel or ".")
     if res.returncode != 0:
         raise RepoUnusable(f"could not commit the hand edits: {_last_lines(res.stderr + res.stdout)}")
     return names
@@ -253,7 +253,7 @@ def sync(pipe: Pipeline, resolve: dict[str, dict[str, str]] | None = None, commi
     rel = repo.rel(pipe.root)  # the pipeline's folder as a pathspec ("." when it is the repository)
     result = SyncResult()
     with repo.write_lock():
-        repo.refuse_half_done("then run pipeline sync, which merges lead files field by field")
+        repo.refuse_half_done("then run pipeline sync, which merges lead files field by field")  # (the lock too)
         configure_merge_driver(repo)  # a fresh clone has the .gitattributes but not the driver's config
         branch = g.out("symbolic-ref", "--quiet", "--short", "HEAD")
         if not branch:

@@ -43,12 +43,20 @@ def _my_email(repo: GitRepo) -> str:
     return ident.split("<", 1)[1].split(">", 1)[0].strip().lower() if "<" in ident else ""
 
 
-def _history(repo: GitRepo, rel: str, limit: int = 2000) -> list[_Commit]:
+def _scope(repo: GitRepo, rel: str) -> list[str]:
+    """The pathspecs of this pipeline: its folder, less the folders of pipelines nested inside it."""
+    pattern = f":(glob){rel}/**/pipeline.yaml" if rel else ":(glob)**/pipeline.yaml"
+    nested = [p.rsplit("/", 1)[0] for p in repo.run("ls-files", "-z", "--", pattern, check=False).split("\0")
+              if p and p.rsplit("/", 1)[0] != rel and "/" in p]
+    return [rel or ".", *(f":(exclude){n}" for n in nested)]
+
+
+def _history(repo: GitRepo, scope: list[str], limit: int = 2000) -> list[_Commit]:
     """This pipeline's commits, newest first."""
     if not repo.head():
         return []
     out = repo.run("log", f"-n{limit}", "--format=%H%x1f%P%x1f%ae%x1f%s%x1f%(trailers:only,unfold)%x1e",
-                   "--", rel or ".")
+                   "--", *scope)
     commits = []
     for rec in out.split("\x1e"):
         rec = rec.strip("\n")
@@ -64,26 +72,27 @@ def _history(repo: GitRepo, rel: str, limit: int = 2000) -> list[_Commit]:
     return commits
 
 
-def _target(repo: GitRepo, rel: str, redo: bool) -> _Commit:
+def _targets(repo: GitRepo, scope: list[str], redo: bool):  # noqa: ANN202 - a generator of _Commit
+    """The commits to revert, best first: a candidate whose files are already as before it (undone by a
+    commit a rebase gave another id) is skipped by the caller, who then takes the next."""
     me = _my_email(repo)
-    mine = [c for c in _history(repo, rel) if c.email == me and c.action]
+    mine = [c for c in _history(repo, scope) if c.email == me and c.action]
     if not redo:
         undone = {c.trailers[UNDOES] for c in mine if c.action == "undo" and UNDOES in c.trailers}
         for c in mine:
             if c.action == "init":
                 break  # never the pipeline itself, nor anything before it
             if c.action != "undo" and c.sha not in undone:
-                return c
-        raise BadInput("nothing to undo: no change you made with pipeline-tui in this pipeline is left to revert")
+                yield c
+        return
     redone = {c.trailers[REDOES] for c in mine if c.action == "redo" and REDOES in c.trailers}
     for c in mine:
         if c.action == "redo":
             continue
         if c.action == "undo" and c.sha not in redone:
-            return c
-        if c.action != "undo":
+            yield c
+        elif c.action != "undo":
             break  # a new change since the last undo: there is nothing to redo
-    raise BadInput("nothing to redo: redo follows undo, before any new change")
 
 
 def _blobs(repo: GitRepo, specs: list[str]) -> list[bytes | None]:
@@ -127,8 +136,7 @@ def _read(path: Path) -> bytes | None:
 
 def revert_commit(pipe: Pipeline, redo: bool = False) -> tuple[str, str, str]:
     """Undo (or redo) as described above; (the commit reverted, its subject, the new commit)."""
-    from pipeline_tui.core import faults, pending, yamlio
-    from pipeline_tui.core.errors import YamlProblem
+    from pipeline_tui.core import faults, pending
     from pipeline_tui.core.store import atomic_write
 
     repo = GitRepo(pipe.root)
@@ -138,51 +146,16 @@ def revert_commit(pipe: Pipeline, redo: bool = False) -> tuple[str, str, str]:
         repo.refuse_half_done(f"then {verb} again")
         rel = repo.rel(pipe.root)
         rel = "" if rel == "." else rel
-        target = _target(repo, rel, redo)
+        scope = _scope(repo, rel)
         shallow = repo.git_dir / "shallow"
         boundary = shallow.read_text().split() if shallow.exists() else []
-        if target.sha in boundary:
-            raise BadInput(f"cannot {verb} {target.sha[:8]} ({target.subject}): this clone is shallow and that "
-                           "commit's parent is not here; fetch the history first (git fetch --unshallow)")
-        if not target.parents:
-            raise BadInput(f"cannot {verb} {target.sha[:8]} ({target.subject}): it is the first commit")
-        parent = target.parents[0]
-        listing = repo.run("diff-tree", "-r", "--no-commit-id", "--no-renames", "--name-only", "-z", parent,
-                           target.sha, "--", rel or ".")
-        paths = [p for p in listing.split("\0") if p]
-        if not paths:
-            raise BadInput(f"nothing to {verb}: {target.sha[:8]} changed no file of this pipeline")
-        blobs = _blobs(repo, [f"{spec}:{p}" for p in paths for spec in (parent, target.sha)])
-        changes: dict[Path, bytes | None] = {}
-        overlaps = []
-        for i, p in enumerate(paths):
-            before, after = blobs[2 * i], blobs[2 * i + 1]
-            path = repo.top / p
-            current = _read(path)
-            if current == after:
-                new = before
-            elif current == before:
-                continue  # already as it was
-            elif current is not None and before is not None and after is not None:
-                new = _merge(current, after, before)
-                if new is not None and p.endswith(".yaml"):
-                    try:
-                        yamlio.loads_bytes(new)
-                    except YamlProblem:
-                        new = None
-                if new is None:
-                    overlaps.append(p)
-                    continue
-            else:
-                overlaps.append(p)
-                continue
-            changes[path] = new
-        if overlaps:
-            shown = ", ".join(overlaps[:3]) + (f" and {len(overlaps) - 3} more" if len(overlaps) > 3 else "")
-            raise BadInput(f"cannot {verb} {target.sha[:8]} ({target.subject}): later edits of {shown} overlap "
-                           "it; nothing was changed (edit the file, or use pipeline set)")
-        if not changes:
-            raise BadInput(f"nothing to {verb}: the files of {target.sha[:8]} are already as before it")
+        for target in _targets(repo, scope, redo):
+            changes = _changes(repo, target, scope, boundary, verb)
+            if changes:
+                break
+        else:
+            raise BadInput("nothing to redo: redo follows undo, before any new change" if redo else
+                           "nothing to undo: no change you made with pipeline-tui in this pipeline is left to revert")
         subject = target.subject
         if redo:
             original = subject.removeprefix("undo: ")
@@ -202,6 +175,63 @@ def revert_commit(pipe: Pipeline, redo: bool = False) -> tuple[str, str, str]:
             sha = repo.commit(list(changes), message, verb, trailers,
                               new_paths=[p for p, d in changes.items() if d is not None and not repo.is_tracked(p)])
     return target.sha, subject, sha
+
+
+def _changes(repo: GitRepo, target: _Commit, scope: list[str], boundary: list[str], verb: str) -> dict[Path, bytes | None]:
+    """What reverting target writes: path -> new bytes (None: remove); empty when its files are already as
+    before it. Raises BadInput when it cannot be reverted (no parent here, later edits overlapping)."""
+    from pipeline_tui.core import yamlio
+    from pipeline_tui.core.errors import YamlProblem
+
+    if target.sha in boundary:
+        raise BadInput(f"cannot {verb} {target.sha[:8]} ({target.subject}): this clone is shallow and that "
+                       "commit's parent is not here; fetch the history first (git fetch --unshallow)")
+    if not target.parents:
+        raise BadInput(f"cannot {verb} {target.sha[:8]} ({target.subject}): it is the first commit")
+    parent = target.parents[0]
+    listing = repo.run("diff-tree", "-r", "--no-commit-id", "--no-renames", "--name-only", "-z", parent,
+                       target.sha, "--", *scope)
+    paths = [p for p in listing.split("\0") if p]
+    if not paths:
+        return {}
+    blobs = _blobs(repo, [f"{spec}:{p}" for p in paths for spec in (parent, target.sha)])
+    changes: dict[Path, bytes | None] = {}
+    overlaps = []
+    gone = []
+    for i, p in enumerate(paths):
+        before, after = blobs[2 * i], blobs[2 * i + 1]
+        path = repo.top / p
+        current = _read(path)
+        if current == after:
+            new = before
+        elif current == before:
+            continue  # already as it was
+        elif current is None and after is not None:
+            gone.append(p)
+            continue
+        elif current is not None and before is not None and after is not None:
+            new = _merge(current, after, before)
+            if new is not None and p.endswith(".yaml"):
+                try:
+                    yamlio.loads_bytes(new)
+                except YamlProblem:
+                    new = None
+            if new is None:
+                overlaps.append(p)
+                continue
+        else:
+            overlaps.append(p)
+            continue
+        changes[path] = new
+    if gone:
+        shown = ", ".join(gone[:3]) + (f" and {len(gone) - 3} more" if len(gone) > 3 else "")
+        raise BadInput(f"cannot {verb} {target.sha[:8]} ({target.subject}): {shown} was deleted since; nothing "
+                       "was changed (git checkout HEAD -- FILE brings a committed one back)")
+    if overlaps:
+        shown = ", ".join(overlaps[:3]) + (f" and {len(overlaps) - 3} more" if len(overlaps) > 3 else "")
+        raise BadInput(f"cannot {verb} {target.sha[:8]} ({target.subject}): later edits of {shown} overlap "
+                       "it; nothing was changed (edit the file, or use pipeline set)")
+    return changes
 
 
 def undo_last(pipe: Pipeline):  # noqa: ANN201 - ops.Change
