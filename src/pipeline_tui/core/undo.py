@@ -38,9 +38,11 @@ class _Commit:
         return self.trailers.get(TRAILER)
 
 
-def _my_email(repo: GitRepo) -> str:
+def _me(repo: GitRepo) -> str:
+    """This person as git names authors here: `name <email>` (both: teammates may share a mail domain's
+    catch-all address, or a machine's default email)."""
     ident = repo.run("var", "GIT_AUTHOR_IDENT", check=False)
-    return ident.split("<", 1)[1].split(">", 1)[0].strip().lower() if "<" in ident else ""
+    return ident.rsplit(">", 1)[0].strip().lower() + ">" if "<" in ident else ""
 
 
 def _scope(repo: GitRepo, rel: str) -> list[str]:
@@ -55,7 +57,7 @@ def _history(repo: GitRepo, scope: list[str], limit: int = 2000) -> list[_Commit
     """This pipeline's commits, newest first."""
     if not repo.head():
         return []
-    out = repo.run("log", f"-n{limit}", "--format=%H%x1f%P%x1f%ae%x1f%s%x1f%(trailers:only,unfold)%x1e",
+    out = repo.run("log", f"-n{limit}", "--format=%H%x1f%P%x1f%an <%ae>%x1f%s%x1f%(trailers:only,unfold)%x1e",
                    "--", *scope)
     commits = []
     for rec in out.split("\x1e"):
@@ -75,7 +77,7 @@ def _history(repo: GitRepo, scope: list[str], limit: int = 2000) -> list[_Commit
 def _targets(repo: GitRepo, scope: list[str], redo: bool):  # noqa: ANN202 - a generator of _Commit
     """The commits to revert, best first: a candidate whose files are already as before it (undone by a
     commit a rebase gave another id) is skipped by the caller, who then takes the next."""
-    me = _my_email(repo)
+    me = _me(repo)
     mine = [c for c in _history(repo, scope) if c.email == me and c.action]
     if not redo:
         undone = {c.trailers[UNDOES] for c in mine if c.action == "undo" and UNDOES in c.trailers}
