@@ -1,8 +1,10 @@
-"""Git for the pipeline: commits through the git binary (GitPython's `repo.git`), identity, locks, undo.
+"""Git for the pipeline: the repository holding it, identity, the write lock, commits, and git's refusals.
 
-GitPython is imported lazily (it costs ~165 ms and runs `git version`). Commits go through the git
-binary, never GitPython's pure-Python index (slow at 10,000 files and unable to read index v4).
-Every commit the tool makes carries a `Pipeline-Action:` trailer so `undo` can find it.
+GitPython is imported lazily (it costs ~165 ms and runs `git version`) and serves reading history.
+Commits go through the git binary, never GitPython's pure-Python index (slow at 10,000 files and unable
+to read index v4), and run the repository's hooks. Every commit the tool makes carries a
+`Pipeline-Action:` trailer so `undo` (core.undo) can find it. git's own index.lock is never removed here;
+a repository git refuses for its owner, or a git operation left half done, stops a write with what to do.
 """
 
 from __future__ import annotations
