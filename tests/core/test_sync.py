@@ -380,3 +380,26 @@ def test_a_sync_killed_in_its_merge_never_passes_a_teammates_edits_off_as_mine(t
     assert files(a) == files(b)
     data = b.read(lead).data
     assert data["value"] == 700 and data["owner"] == "alice"
+
+
+def test_identical_log_entries_are_counted_not_collapsed(tmp_path):
+    """One person logs "Left voicemail" twice on a day and a teammate once: after sync both clones hold three
+    (a three-way multiset merge: n + m - k)."""
+    from pipeline_tui.core.merge import _merge_log
+
+    a, (b,), lead, _ = make_team(tmp_path)
+    for _ in range(2):
+        log_activity(a, lead, "call", "Left voicemail", today=TODAY)
+    log_activity(b, lead, "call", "Left voicemail", today=TODAY)
+    sync(a)
+    sync(b)
+    sync(a)
+    for side in (a, b):
+        texts = [e.get("text") for e in side.read(lead).data["log"]]
+        assert texts.count("Left voicemail") == 3, (side.root.name, texts)
+    assert files(a) == files(b)
+    e = {"date": TODAY, "kind": "call", "text": "x"}
+    f = {"date": TODAY, "kind": "note", "text": "y"}
+    assert _merge_log([e], [e, e, f], [e]) == [e, e, f]  # ours added one x and f; theirs nothing
+    assert _merge_log([e, e], [e], [e]) == []  # each side removed one of the two: n + m - k = 0
+    assert _merge_log([], [e], [e, f]) == [e, e, f]  # both added x: two x

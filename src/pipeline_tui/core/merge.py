@@ -68,19 +68,43 @@ def _date_key(entry: Any) -> str:
     return ""
 
 
+def _entry_key(entry: Any) -> str:
+    """A log entry as a hashable key: equal entries, equal keys (dates and key order do not matter)."""
+    return json.dumps(yamlio.plain_data(entry), sort_keys=True, ensure_ascii=False, default=str)
+
+
 def _merge_log(base: list, ours: list, theirs: list) -> list:
-    """Our entries minus those theirs removed, plus theirs' new ones placed in date order."""
-    removed = [e for e in base if e in ours and e not in theirs]
-    out = [e for e in ours if e not in removed]
-    for entry in theirs:
-        if entry in base or entry in ours:
-            continue
-        key = _date_key(entry)
-        pos = len(out)
-        while pos > 0 and _date_key(out[pos - 1]) > key:
-            pos -= 1
-        out.insert(pos, entry)
-    return out
+    """A three-way multiset merge of log entries: an entry n times on our side, m on theirs and k in the base
+    ends max(0, n + m - k) times (two identical calls logged on one day and one by a teammate: three). Our
+    entries keep their order; theirs that are new are merged in by date, in their own order. Linear in the
+    length of the log (entries are compared by a hashable key, never list against list)."""
+    from collections import Counter
+
+    kb, ko, kt = ([_entry_key(e) for e in side] for side in (base, ours, theirs))
+    cb, co, ct = Counter(kb), Counter(ko), Counter(kt)
+    keep = {k: max(0, co[k] + ct[k] - cb[k]) for k in co.keys() | ct.keys()}
+    out = []
+    budget = dict(keep)
+    for k, e in zip(ko, ours, strict=True):  # ours first, as many times as the merge keeps
+        if budget.get(k, 0) > 0:
+            budget[k] -= 1
+            out.append(e)
+    new = []  # theirs' entries still owed, in their order
+    for k, e in zip(kt, theirs, strict=True):
+        if budget.get(k, 0) > 0:
+            budget[k] -= 1
+            new.append(e)
+    if not new:
+        return out
+    merged, i = [], 0
+    for e in new:  # a stable merge by date: ours before theirs on the same date
+        key = _date_key(e)
+        while i < len(out) and _date_key(out[i]) <= key:
+            merged.append(out[i])
+            i += 1
+        merged.append(e)
+    merged.extend(out[i:])
+    return merged
 
 
 def _merge_set_list(base: list, ours: list, theirs: list) -> list:
