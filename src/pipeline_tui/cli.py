@@ -93,7 +93,7 @@ class PipelineGroup(click.Group):
 
 # Commands that touch one lead and end: the entry point (`__main__`) starts every process with the
 # cyclic garbage collector paused, and these finish without it. The rest read many leads or run long.
-ONE_LEAD_COMMANDS = frozenset({"set", "note", "done", "undo", "redo", "show", "log", "merge-driver"})
+ONE_LEAD_COMMANDS = frozenset({"set", "note", "done", "undo", "redo", "rm", "show", "log", "merge-driver"})
 
 
 def _collect_garbage() -> None:
@@ -239,6 +239,17 @@ def undo(obj: Ctx) -> None:
 
     change = undo_last(obj.pipeline())
     click.echo(txt(change.summary))
+
+
+@cli.command("rm")
+@click.argument("lead_id", metavar="ID")
+@click.pass_obj
+def rm_cmd(obj: Ctx, lead_id: str) -> None:
+    """Delete a lead (one commit; pipeline undo brings it back)."""
+    from pipeline_tui.core.ops import remove_lead
+
+    change = remove_lead(obj.pipeline(), lead_id)
+    click.echo(f"{lead_id}: {txt(change.summary)}")
 
 
 @cli.command()

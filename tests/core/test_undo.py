@@ -352,3 +352,21 @@ def test_sync_commit_commits_only_the_pipelines_files(tmp_path):
     sync(pipe, commit_edits=True)
     assert git(top, "show", "--name-only", "--format=", "HEAD").split() == [f"sales/leads/{lead}.yaml"]
     assert git(top, "diff", "--cached", "--name-only").split() == ["staged.txt"]
+
+
+def test_rm_deletes_a_lead_in_one_commit_and_undo_brings_it_back(pipe, lead, run):
+    before = pipe.lead_path(lead).read_bytes()
+    res = run("-C", str(pipe.root), "rm", lead)
+    assert res.code == 0 and "removed lead Jane Doe" in res.out, res
+    assert lead not in pipe.lead_ids()
+    assert git(pipe.root, "log", "-1", "--format=%s").strip() == f"{lead}: removed lead Jane Doe"
+    assert git(pipe.root, "status", "--porcelain") == ""
+    assert run("-C", str(pipe.root), "undo").code == 0
+    assert pipe.lead_path(lead).read_bytes() == before
+    res = run("-C", str(pipe.root), "rm", "no-such-lead")
+    assert res.code == 2 and "no lead" in res.err
+    broken = pipe.leads_dir / "broken-one.yaml"
+    broken.write_text("name: [oops\n")
+    git(pipe.root, "add", "leads/broken-one.yaml")
+    git(pipe.root, "commit", "-qm", "a broken lead")
+    assert run("-C", str(pipe.root), "rm", "broken-one").code == 0 and not broken.exists()

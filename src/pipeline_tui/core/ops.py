@@ -418,6 +418,34 @@ def update_lead(pipe: Pipeline, lead_id: str, planner, action: str, expect_bytes
     return Change(lead_id, ", ".join(parts), sha, [".".join(o.path) for o in ops])
 
 
+# --- rm -------------------------------------------------------------------------------------------
+
+def remove_lead(pipe: Pipeline, lead_id: str) -> Change:
+    """Delete a lead's file as one commit ("please forget me"); `undo` brings it back. A file that does not
+    parse can be removed too: it is named by its id, not read."""
+    path = pipe.lead_path(lead_id)
+    if not path.exists():
+        raise BadInput(f"no lead {visible(lead_id)!r} (no file leads/{lead_id}.yaml)")
+    repo = GitRepo(pipe.root)
+    repo.require_identity()
+    with repo.write_lock():
+        lead = pipe.read(lead_id)
+        name = lead.name if not lead.broken else lead_id
+        raw = path.read_bytes()
+        tracked = repo.is_tracked(path)
+        path.unlink()
+        try:
+            if tracked:
+                sha = repo.commit([path], f"{lead_id}: removed lead {_show(name)}", "rm")
+            else:
+                sha = None  # never committed: removing the file is all there is
+        except BaseException:
+            atomic_write(path, raw)
+            repo.unstage(path)
+            raise
+    return Change(lead_id, f"removed lead {_show(name)}" + ("" if sha else " (it was never committed)"), sha)
+
+
 # --- activities -----------------------------------------------------------------------------------
 
 def log_activity(pipe: Pipeline, lead_id: str, kind: str, text: str, today: dt.date | None = None,
