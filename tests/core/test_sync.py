@@ -403,3 +403,34 @@ def test_identical_log_entries_are_counted_not_collapsed(tmp_path):
     assert _merge_log([e], [e, e, f], [e]) == [e, e, f]  # ours added one x and f; theirs nothing
     assert _merge_log([e, e], [e], [e]) == []  # each side removed one of the two: n + m - k = 0
     assert _merge_log([], [e], [e, f]) == [e, e, f]  # both added x: two x
+
+
+def test_obvious_fields_merge_and_closed_follows_the_chosen_stage(tmp_path):
+    """Two first calls on one lead: the earlier first_contact stays, no conflict. A stage chosen with
+    --resolve brings its closed date; a closed date chosen too is respected."""
+    a, (b,), lead, _ = make_team(tmp_path)
+    set_fields(a, lead, ["first_contact=2026-11-02T09:00"], today=TODAY)
+    set_fields(b, lead, ["first_contact=2026-11-02T10:30"], today=TODAY)
+    sync(a)
+    sync(b)  # no conflict
+    assert str(b.read(lead).data["first_contact"]) == "2026-11-02T09:00"
+    sync(a)
+    set_fields(a, lead, ["stage=won", "closed=2026-11-20"], today=TODAY)
+    set_fields(b, lead, ["stage=lost", "closed=2026-11-21"], today=TODAY)
+    sync(a)
+    with pytest.raises(SyncConflict) as info:
+        sync(b)
+    assert [c["key"] for c in info.value.conflicts] == ["stage"]  # closed goes with the stage
+    sync(b, resolve=parse_resolutions([f"{lead}.stage=theirs"]))
+    data = b.read(lead).data
+    assert data["stage"] == "won" and str(data["closed"]) == "2026-11-20"
+    sync(a)
+    set_fields(a, lead, ["stage=proposal"], today=TODAY)
+    sync(a)
+    sync(b)
+    set_fields(a, lead, ["stage=won", "closed=2026-11-22"], today=TODAY)
+    set_fields(b, lead, ["stage=lost", "closed=2026-11-23"], today=TODAY)
+    sync(a)
+    sync(b, resolve=parse_resolutions([f"{lead}.stage=theirs", f"{lead}.closed=ours"]))
+    data = b.read(lead).data
+    assert data["stage"] == "won" and str(data["closed"]) == "2026-11-23"

@@ -177,6 +177,26 @@ def _ops_from(ours: dict, merged: dict, prefix: tuple = ()) -> list:
     return ops
 
 
+def _obvious(raw: list, merged: dict, resolve: dict) -> list:
+    """Fields whose merge is obvious, taken out of the conflicts: `created` and `first_contact` take the
+    earlier of the two (two people logging the first call of a lead: the first one was first); `closed`
+    follows the stage (decided with it, by `_tie_closed_to_stage`), unless the person chose it."""
+    from pipeline_tui.core.dates import as_datetime
+
+    stage_chosen = "stage" in resolve or any(key == "stage" for key, *_ in raw)
+    left = []
+    for key, base, ours, theirs in raw:
+        if key == "closed" and "closed" not in resolve and stage_chosen:
+            continue  # decided with the stage
+        if key in ("created", "first_contact", "closed"):  # (closed: both closed it, on different days)
+            o, t = as_datetime(ours), as_datetime(theirs)
+            if o is not None and t is not None:
+                merged[key] = ours if o <= t else theirs
+                continue
+        left.append((key, base, ours, theirs))
+    return left
+
+
 def _tie_closed_to_stage(base: dict, ours: dict, theirs: dict, merged: dict) -> None:
     """`closed:` goes with the stage it was set with: when both sides moved the stage and a person chose
     one, the close date comes from that same side."""
@@ -223,7 +243,9 @@ def merge_texts(base: str, ours: str, theirs: str, path: str = "",
     if not all(isinstance(x, dict) for x in (o, t)) or not isinstance(b, (dict, type(None))):
         return None, [Conflict(path, "(file)", None, "not a mapping of fields", None)]
     merged, raw = merge_data(b or {}, o, t, resolve)
-    _tie_closed_to_stage(b or {}, o, t, merged)
+    raw = _obvious(raw, merged, resolve or {})
+    if "closed" not in (resolve or {}):  # a person's own choice for `closed` stands
+        _tie_closed_to_stage(b or {}, o, t, merged)
     if raw:
         return None, [Conflict(path, k, bv, ov, tv) for k, bv, ov, tv in raw]
     if merged == o:
