@@ -434,3 +434,22 @@ def test_obvious_fields_merge_and_closed_follows_the_chosen_stage(tmp_path):
     sync(b, resolve=parse_resolutions([f"{lead}.stage=theirs", f"{lead}.closed=ours"]))
     data = b.read(lead).data
     assert data["stage"] == "won" and str(data["closed"]) == "2026-11-23"
+
+
+def test_a_broken_file_is_never_pushed_and_one_that_comes_in_is_no_wall(tmp_path):
+    """A teammate commits `owner: [alice` with plain git and pushes: my sync takes it as it is (check reports
+    it) instead of stopping every sync; and sync itself refuses to push a lead that does not parse."""
+    a, (b,), lead, _ = make_team(tmp_path)
+    path_b = b.lead_path(lead)
+    path_b.write_text(path_b.read_text().replace("name: Jane Doe", "name: Jane Doe\nowner: [alice"))
+    git(b.root, "commit", "-qam", "a broken hand edit")
+    with pytest.raises(RepoUnusable, match=r"not pushing: this file does not parse"):
+        sync(b)
+    git(b.root, "push", "-q", "origin", "HEAD:main")  # plain git does push it
+    set_fields(a, lead, ["value=5"], today=TODAY)  # and I changed the same lead meanwhile
+    sync(a)  # no wall: git's line merge is clean, taken as it is
+    text = a.lead_path(lead).read_text()
+    assert "owner: [alice" in text and "value: 5" in text
+    from pipeline_tui.core.checks import check_pipeline
+
+    assert any(p.path.endswith(f"{lead}.yaml") and p.severity == "error" for p in check_pipeline(a))

@@ -239,6 +239,14 @@ def merge_texts(base: str, ours: str, theirs: str, path: str = "",
     try:
         b, o, t = _parse(base), _parse(ours), _parse(theirs)
     except YamlProblem as exc:
+        # a version that does not parse (a teammate's hand edit) is no wall: a person's choice for the whole
+        # file, or git's clean line merge, is taken as it is, and `check` reports what is broken in it
+        side = (resolve or {}).get("*")
+        if side in ("ours", "theirs"):
+            return (ours if side == "ours" else theirs), []
+        lined = _line_merge(base, ours, theirs)
+        if lined is not None:
+            return lined, []
         return None, [Conflict(path, "(file)", None, f"a version does not parse: {exc.message}", None)]
     if not all(isinstance(x, dict) for x in (o, t)) or not isinstance(b, (dict, type(None))):
         return None, [Conflict(path, "(file)", None, "not a mapping of fields", None)]

@@ -191,6 +191,35 @@ def _incoming(g: _Git, rng: str, rel: str) -> tuple[int, dict[str, dict]]:
     return count, files
 
 
+def _refuse_unparsed(g: _Git, pipe: Pipeline, rng: str, rel: str) -> None:
+    """Never break a lead file (or the playbook) on the remote: a file this push would change that does not
+    parse here, while the remote's copy does (or there is none), stops the push. One already broken on the
+    remote (a teammate's plain-git push, merged here) is no reason to keep this person's work back."""
+    remote = rng.split("..", 1)[0] if ".." in rng else None
+    prefix = "" if rel in ("", ".") else rel.rstrip("/") + "/"
+    names = g.out("log", "--format=", "--name-only", "--no-renames", rng, "--", f"{prefix}leads",
+                  f"{prefix}pipeline.yaml")
+    for name in sorted({n for n in names.splitlines() if n.endswith(".yaml")}):
+        full = g.top / name
+        if not full.is_file():
+            continue
+        try:
+            yamlio.loads(yamlio.decode(read_limited(full, MAX_BYTES)))
+        except (OSError, YamlProblem) as exc:
+            if remote is not None:
+                theirs = g.run("show", f"{remote}:{name}")
+                if theirs.returncode == 0:
+                    try:
+                        yamlio.loads(theirs.stdout)
+                    except YamlProblem:
+                        continue  # broken there already
+            why = exc.message if isinstance(exc, YamlProblem) else describe_error(exc)
+            line = exc.line if isinstance(exc, YamlProblem) else None
+            raise RepoUnusable(f"not pushing: this file does not parse ({why}); fix it (pipeline check shows "
+                               "where) and sync again; your commits stay here",
+                               path=os.path.relpath(full, pipe.root), line=line) from None
+
+
 def _refuse_links(g: _Git, ref: str, rel: str, remote: str) -> list[str]:
     """Symbolic links coming in. `pipeline.yaml` or `leads/` as a link would make every command read and
     write wherever it points: refused before merging (nothing changes here). A lead file as a link is
@@ -307,6 +336,7 @@ def sync(pipe: Pipeline, resolve: dict[str, dict[str, str]] | None = None, commi
                 ahead = int(g.out("rev-list", "--count", "HEAD") or 0)
             if not ahead:
                 break
+            _refuse_unparsed(g, pipe, f"{ref}..HEAD" if has_remote else "HEAD", rel)
             args = ["push"]
             if not upstream:
                 args.append("-u")
