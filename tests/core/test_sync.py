@@ -453,3 +453,17 @@ def test_a_broken_file_is_never_pushed_and_one_that_comes_in_is_no_wall(tmp_path
     from pipeline_tui.core.checks import check_pipeline
 
     assert any(p.path.endswith(f"{lead}.yaml") and p.severity == "error" for p in check_pipeline(a))
+
+
+def test_check_warns_when_the_merge_driver_is_missing_or_its_program_gone(tmp_path):
+    from pipeline_tui.core.checks import check_pipeline
+
+    a, (b,), lead, _ = make_team(tmp_path)  # b: a fresh clone, never synced
+    said = [p.message for p in check_pipeline(b)]
+    assert any("merge driver is not registered" in m for m in said), said
+    sync(b)
+    assert not any("merge driver" in p.message for p in check_pipeline(b))
+    git(b.root, "config", "merge.pipeline-lead.driver", "/gone/venv/bin/python -m pipeline_tui merge-driver %O %A %B %P")
+    assert any("program is gone (/gone/venv/bin/python" in p.message for p in check_pipeline(b))
+    sync(b)  # registers it again
+    assert not any("merge driver" in p.message for p in check_pipeline(b))

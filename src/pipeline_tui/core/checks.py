@@ -75,6 +75,19 @@ def practice_problems(pipe: Pipeline, leads: list[Lead], today: dt.date, hist=No
     return out
 
 
+def driver_problems(pipe: Pipeline) -> list[Problem]:
+    """A clone whose merge driver is missing or points at a program that is gone (a recreated venv)."""
+    from pipeline_tui.core.errors import PipelineError
+    from pipeline_tui.core.gitrepo import GitRepo
+    from pipeline_tui.core.ops import merge_driver_problem
+
+    try:
+        said = merge_driver_problem(GitRepo(pipe.root))
+    except PipelineError:
+        return []
+    return [Problem(".gitattributes", 1, said, "warning")] if said else []
+
+
 def pending_problems(pipe: Pipeline) -> list[Problem]:
     """A multi-file write (import, undo, sync) killed half way: the next writer puts its files back."""
     from pipeline_tui.core import pending
@@ -137,5 +150,6 @@ def check_pipeline(pipe: Pipeline, leads: list[Lead] | None = None, today: dt.da
         problems.append(Problem(LEADS_DIR, 1, "the leads/ folder is missing"))
     problems.extend(uncommitted_problems(pipe))
     problems.extend(pending_problems(pipe))
+    problems.extend(driver_problems(pipe))
     n = len(pipe.playbook.problems)  # the playbook first, then file by file, line by line
     return problems[:n] + sorted(problems[n:], key=lambda p: (p.path, p.line))

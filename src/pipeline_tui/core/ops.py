@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import re
 import shlex
 import subprocess
@@ -48,8 +49,40 @@ class Change:
 
 # --- init -----------------------------------------------------------------------------------------
 
+def driver_command() -> str:
+    """How git runs the merge driver: by the command's name when the `pipeline` on PATH is this very
+    installation (it survives a recreated virtual environment), else by this Python's path."""
+    import shutil
+
+    found = shutil.which("pipeline")
+    if found:
+        try:
+            first = Path(found).read_bytes()[:512].split(b"\n", 1)[0].decode("utf-8", "replace")
+        except OSError:
+            first = ""
+        shebang = first[2:].strip().split()[0] if first.startswith("#!") and first[2:].strip() else ""
+        if shebang and Path(os.path.abspath(shebang)).parent == Path(os.path.abspath(sys.executable)).parent:
+            return "pipeline merge-driver %O %A %B %P"
+    return f"{shlex.quote(sys.executable)} -m pipeline_tui merge-driver %O %A %B %P"
+
+
+def merge_driver_problem(repo: GitRepo) -> str | None:
+    """Why git would not run the merge driver in this clone (not registered, or its program is gone)."""
+    registered = repo.run("config", "--get", f"merge.{MERGE_DRIVER}.driver", check=False).strip()
+    if not registered:
+        return ("the YAML merge driver is not registered in this clone, so a plain git pull merges lead files "
+                "line by line: run pipeline sync once (it registers it)")
+    program = shlex.split(registered)[0] if registered else ""
+    import shutil
+
+    if not (shutil.which(program) or Path(program).is_file()):
+        return (f"the registered YAML merge driver's program is gone ({program}; a recreated virtual "
+                "environment?): run pipeline sync once (it registers it again)")
+    return None
+
+
 def configure_merge_driver(repo: GitRepo) -> None:
-    driver = f"{shlex.quote(sys.executable)} -m pipeline_tui merge-driver %O %A %B %P"
+    driver = driver_command()
     if repo.run("config", "--get", f"merge.{MERGE_DRIVER}.driver", check=False) == driver:
         return
     repo.run("config", f"merge.{MERGE_DRIVER}.name", "pipeline-tui field-wise YAML merge for lead files")
