@@ -467,3 +467,18 @@ def test_check_warns_when_the_merge_driver_is_missing_or_its_program_gone(tmp_pa
     assert any("program is gone (/gone/venv/bin/python" in p.message for p in check_pipeline(b))
     sync(b)  # registers it again
     assert not any("merge driver" in p.message for p in check_pipeline(b))
+
+
+def test_check_gives_the_right_advice_during_a_half_done_merge(tmp_path):
+    from pipeline_tui.core.checks import check_pipeline
+
+    a, (b,), lead, _ = make_team(tmp_path)
+    set_fields(a, lead, ["value=1"], today=TODAY)
+    sync(a)
+    set_fields(b, lead, ["owner=alice"], today=TODAY)
+    git(b.root, "fetch", "-q")
+    subprocess.run(["git", "merge", "--no-commit", "--no-ff", "origin/main"], cwd=b.root, capture_output=True)
+    assert (b.root / ".git" / "MERGE_HEAD").exists()
+    said = [p.message for p in check_pipeline(b) if p.severity == "warning"]
+    assert any("git merge is half done" in m and "git merge --abort" in m for m in said), said
+    assert not any("git checkout" in m or "pipeline sync --commit" in m for m in said), said

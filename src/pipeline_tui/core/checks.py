@@ -107,9 +107,14 @@ def uncommitted_problems(pipe: Pipeline) -> list[Problem]:
     from pipeline_tui.core.gitrepo import GitRepo
 
     try:
-        changed = GitRepo(pipe.root).changed_files(pipe.leads_dir)
+        repo = GitRepo(pipe.root)
+        changed = repo.changed_files(pipe.leads_dir)
     except PipelineError:  # not in git (yet): nothing to say about commits
         return []
+    try:  # in the middle of a git merge, rebase, cherry-pick or revert, "commit it" is the wrong advice
+        repo.refuse_half_done("then run pipeline check again")
+    except PipelineError as exc:
+        return [Problem(LEADS_DIR, 1, exc.message, "warning")] if changed else []
     out = []
     for status, path in changed:
         if not path.endswith(".yaml"):
