@@ -482,3 +482,15 @@ def test_check_gives_the_right_advice_during_a_half_done_merge(tmp_path):
     said = [p.message for p in check_pipeline(b) if p.severity == "warning"]
     assert any("git merge is half done" in m and "git merge --abort" in m for m in said), said
     assert not any("git checkout" in m or "pipeline sync --commit" in m for m in said), said
+
+
+def test_the_summary_shows_every_incoming_change_with_who_made_it(tmp_path):
+    a, (b,), lead, _ = make_team(tmp_path)
+    set_fields(b, lead, ["stage=qualified"], today=TODAY)
+    log_activity(b, lead, "note", "asked for pricing", today=TODAY)
+    sync(b)
+    lines = sync(a).summary()
+    text = "\n".join(lines)
+    assert f"  {lead}  (Bob)" in text
+    assert "    Bob: stage new -> qualified" in text and "    Bob: logged note: asked for pricing" in text
+    assert text.index("stage new -> qualified") < text.index("asked for pricing")  # oldest first

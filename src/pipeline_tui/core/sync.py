@@ -74,10 +74,13 @@ class SyncResult:
             out.append(f"committed {len(self.committed_edits)} hand-edited file(s): {', '.join(self.committed_edits)}")
         if self.received:
             out.append(f"received {self.received} commit(s) from {self.remote}/{self.branch}, "
-                       f"changing {len(self.incoming)} file(s):")
-            for name, info in sorted(self.incoming.items()):
+                       + (f"changing {len(self.incoming)} file(s):" if self.incoming
+                          else "none of them changing this pipeline's files"))
+            for name, info in sorted(self.incoming.items()):  # every change, oldest first, with who made it
                 who = ", ".join(sorted(info["authors"]))
-                out.append(f"  {name}  ({who}) {info['subjects'][-1] if info['subjects'] else ''}".rstrip())
+                out.append(f"  {name}  ({who})")
+                for author, subject in info.get("changes", []):
+                    out.append(f"    {author}: {subject.removeprefix(name + ': ')}")
         else:
             out.append(f"nothing new on {self.remote}/{self.branch}")
         out.append(f"sent {self.pushed} commit(s) to {self.remote}/{self.branch}" if self.pushed
@@ -88,7 +91,8 @@ class SyncResult:
 
     def as_json(self) -> dict:
         return {"remote": self.remote, "branch": self.branch, "received": self.received, "pushed": self.pushed,
-                "incoming": {k: {"authors": sorted(v["authors"]), "subjects": v["subjects"]}
+                "incoming": {k: {"authors": sorted(v["authors"]), "subjects": v["subjects"],
+                                 "changes": [{"author": a, "subject": s} for a, s in v.get("changes", [])]}
                              for k, v in self.incoming.items()},
                 "committed_edits": self.committed_edits, "duplicates": self.duplicates, "warnings": self.warnings}
 
@@ -185,9 +189,10 @@ def _incoming(g: _Git, rng: str, rel: str) -> tuple[int, dict[str, dict]]:
         elif line.strip():
             name = line.rsplit("/", 1)[-1]
             key = name.removesuffix(".yaml") if "/leads/" in f"/{line}" else name
-            info = files.setdefault(key, {"authors": set(), "subjects": []})
+            info = files.setdefault(key, {"authors": set(), "subjects": [], "changes": []})
             info["authors"].add(author)
             info["subjects"].insert(0, subject)
+            info["changes"].insert(0, (author, subject))  # git log lists newest first
     return count, files
 
 
@@ -328,9 +333,10 @@ def sync(pipe: Pipeline, resolve: dict[str, dict[str, str]] | None = None, commi
                         _merge(g, ref, remote, rbranch, resolve or {})
                     result.received += count
                     for k, v in files.items():
-                        info = result.incoming.setdefault(k, {"authors": set(), "subjects": []})
+                        info = result.incoming.setdefault(k, {"authors": set(), "subjects": [], "changes": []})
                         info["authors"] |= v["authors"]
                         info["subjects"] += v["subjects"]
+                        info["changes"] += v["changes"]
                 ahead = int(g.out("rev-list", "--count", f"{ref}..HEAD") or 0)
             else:
                 ahead = int(g.out("rev-list", "--count", "HEAD") or 0)
