@@ -494,3 +494,43 @@ def test_the_summary_shows_every_incoming_change_with_who_made_it(tmp_path):
     assert f"  {lead}  (Bob)" in text
     assert "    Bob: stage new -> qualified" in text and "    Bob: logged note: asked for pricing" in text
     assert text.index("stage new -> qualified") < text.index("asked for pricing")  # oldest first
+
+
+@pytest.mark.parametrize("side", ["ours", "theirs"])
+def test_deleted_on_one_side_edited_on_the_other_is_said_and_resolvable(tmp_path, side):
+    a, (b,), lead, _ = make_team(tmp_path)
+    git(a.root, "rm", "-q", f"leads/{lead}.yaml")
+    git(a.root, "commit", "-qm", "forget her")
+    sync(a)
+    set_fields(b, lead, ["value=9"], today=TODAY)
+    with pytest.raises(SyncConflict) as info:
+        sync(b)
+    line = " ".join(info.value.lines())
+    assert "changed here, deleted on origin" in line and f"--resolve {lead}=ours" in line
+    assert b.read(lead).data["value"] == 9  # nothing changed here
+    sync(b, resolve=parse_resolutions([f"{lead}={side}"]))
+    sync(a)
+    if side == "ours":
+        assert a.read(lead).data["value"] == 9 and b.read(lead).data["value"] == 9
+    else:
+        assert lead not in a.lead_ids() and lead not in b.lead_ids()
+    assert files(a) == files(b)
+
+
+@pytest.mark.parametrize("side", ["ours", "theirs"])
+def test_deleted_here_while_a_teammate_edited_it(tmp_path, side):
+    a, (b,), lead, _ = make_team(tmp_path)
+    set_fields(a, lead, ["value=9"], today=TODAY)
+    sync(a)
+    git(b.root, "rm", "-q", f"leads/{lead}.yaml")
+    git(b.root, "commit", "-qm", "forget her")
+    with pytest.raises(SyncConflict) as info:
+        sync(b)
+    assert "deleted here, changed on origin" in " ".join(info.value.lines())
+    sync(b, resolve=parse_resolutions([f"{lead}={side}"]))
+    sync(a)
+    if side == "theirs":
+        assert a.read(lead).data["value"] == 9 and b.read(lead).data["value"] == 9
+    else:
+        assert lead not in a.lead_ids() and lead not in b.lead_ids()
+    assert files(a) == files(b)

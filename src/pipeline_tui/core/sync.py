@@ -247,6 +247,33 @@ def _refuse_links(g: _Git, ref: str, rel: str, remote: str) -> list[str]:
     return out
 
 
+def _delete_versus_edit(g: _Git, remote: str, resolve: dict) -> list[dict]:
+    """A lead deleted on one side and edited on the other: git never calls the driver for it. With a choice
+    (`--resolve ID=ours|theirs`, `all=...`) keep the edited lead or delete it; without one, say what
+    happened (a conflict with both sides described)."""
+    out = []
+    entries = g.out("status", "--porcelain=v1", "-z").split("\0")
+    for entry in entries:
+        xy, path = entry[:2], entry[3:]
+        if xy not in ("DU", "UD") or not path:
+            continue
+        stem = path.rsplit("/", 1)[-1].removesuffix(".yaml")
+        side = (resolve.get(stem) or {}).get("*") or (resolve.get("*") or {}).get("*")
+        here, there = ("deleted here", f"changed on {remote}") if xy == "DU" else ("changed here", f"deleted on {remote}")
+        if side not in ("ours", "theirs"):
+            out.append({"path": path, "key": "(file)", "base": None, "theirs": None,
+                        "ours": f"{here}, {there}: --resolve {stem}=ours keeps what is here, =theirs what is there"})
+            continue
+        keep_file = (side == "ours") == (xy == "UD")  # ours edited it and ours is chosen, or theirs did
+        if keep_file:
+            if xy == "DU":
+                g.run("checkout", "--theirs", "--", path)
+            g.run("add", "--", path)
+        else:
+            g.run("rm", "-q", "--", path)
+    return out
+
+
 def _merge(g: _Git, ref: str, remote: str, branch: str, resolve: dict) -> None:
     fd, report = tempfile.mkstemp(prefix="pipeline-merge-", suffix=".jsonl")
     os.close(fd)
@@ -262,11 +289,16 @@ def _merge(g: _Git, ref: str, remote: str, branch: str, resolve: dict) -> None:
                     conflicts.append(json.loads(line))
                 except ValueError:
                     continue
+        conflicts += _delete_versus_edit(g, remote, resolve)
         unmerged = [p for p in g.out("diff", "--name-only", "--diff-filter=U").splitlines() if p]
         seen = {c["path"] for c in conflicts}
         for p in unmerged:
             if p not in seen:
                 conflicts.append({"path": p, "key": "(file)", "base": None, "ours": None, "theirs": None})
+        if not conflicts and not unmerged:  # every file settled (a deletion chosen): finish the merge
+            done = g.run("commit", "-q", "--no-edit")
+            if done.returncode == 0:
+                return
         g.run("merge", "--abort")  # back to exactly what was here: the tree was clean before the merge
         if conflicts:
             raise SyncConflict(conflicts, remote)
