@@ -111,8 +111,11 @@ def test_writers_killed_at_random_moments_never_break_a_lead(pipe_with_lead):
         lock = pipe.root / ".git" / "index.lock"
         if lock.exists():  # a kill inside git commit: the next command says so; a person then removes it
             proc = cli(pipe, "set", lead, "value=1")
-            assert proc.returncode == 3 and "rm '" in proc.stderr, proc.stderr
-            lock.unlink()
+            if proc.returncode == 0:  # the killed writer's git child finished meanwhile and let go of its lock
+                done.add(1)
+            else:
+                assert proc.returncode == 3 and "rm '" in proc.stderr, proc.stderr
+                lock.unlink(missing_ok=True)
     assert kills >= 5
     proc = cli(pipe, "set", lead, "value=99999")
     assert proc.returncode == 0, proc.stderr
