@@ -234,7 +234,7 @@ def done_cmd(obj: Ctx, lead_id: str, text: str, kind: str, next_action: str | No
 @cli.command()
 @click.pass_obj
 def undo(obj: Ctx) -> None:
-    """Revert the last change the tool made (as a new commit)."""
+    """Revert your last change made with the tool in this pipeline (as a new commit)."""
     from pipeline_tui.core.ops import undo_last
 
     change = undo_last(obj.pipeline())
@@ -688,7 +688,8 @@ def export_cmd(obj: Ctx, fmt: str, output: Path | None) -> None:
     """Every lead's fields as CSV (one row per lead) or JSON; pipeline import reads them back."""
     from pipeline_tui.core.exporter import export_csv_counted, export_json
 
-    leads = sorted(obj.pipeline().leads(), key=lambda x: x.id)
+    pipe = obj.pipeline()
+    leads = sorted(pipe.leads(), key=lambda x: x.id)
     text, escaped = export_csv_counted(leads) if fmt == "csv" else (export_json(leads), 0)
     if escaped:
         click.echo(f"pipeline: warning: {escaped} cell(s) held control, bidi or zero-width characters, written "
@@ -702,8 +703,7 @@ def export_cmd(obj: Ctx, fmt: str, output: Path | None) -> None:
                        "another name")
     if output.exists() and not output.is_file():
         raise BadInput(f"{txt(output)} is not a regular file (a FIFO, a device, a folder); not replacing it")
-    pipe_root = obj.pipeline().root
-    if output.absolute().parent.resolve() == (pipe_root / "leads").resolve():
+    if output.absolute().parent.resolve() == pipe.leads_dir.resolve():
         raise BadInput(f"{txt(output)} is inside the pipeline's leads folder, where it would be read as a lead")
     if not output.parent.is_dir():
         raise BadInput(f"cannot write {txt(output)}: the folder {txt(output.parent)} does not exist")

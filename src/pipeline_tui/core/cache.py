@@ -204,7 +204,6 @@ def _decode_typed(decoder: msgpack.Decoder, blob: bytes | memoryview | msgspec.R
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _O_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _O_NOFOLLOW | _O_CLOEXEC | _O_BINARY
 _WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC | _O_BINARY
 _HAS_UID = hasattr(os, "getuid")
 # Work inside a checked folder descriptor (openat, renameat) where the platform has them; else by path.
@@ -245,34 +244,14 @@ def _open_folder(folder: Path, create: bool) -> int | None:
 
 
 def read_regular(path: Path | str, dir_fd: int | None = None, own: bool = False, limit: int = MAX_FILE) -> bytes | None:
-    """The bytes of a regular file, or None: a link, a FIFO, a device, a folder, a file over `limit`, or (own)
-    one not owned by us or writable by group or others. Opened with O_NONBLOCK | O_NOFOLLOW and checked by
-    fstat on that descriptor, so what is checked is what is read."""
+    """The bytes of a regular file, or None: a link, a FIFO, a device, a folder, a file over `limit`, one that
+    grew while read, or (own) one not owned by us or writable by group or others (`files.read_limited`)."""
+    from pipeline_tui.core.files import read_limited
+
     try:
-        fd = os.open(path, _READ_FLAGS, dir_fd=dir_fd)
-    except (OSError, ValueError):
-        return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
-            return None
-        if own and _HAS_UID and (st.st_uid != os.getuid() or st.st_mode & 0o022):
-            return None
-        chunks = []
-        left = st.st_size + 1  # one byte more: a file that grew while read is not the one fstat described
-        while left > 0:
-            chunk = os.read(fd, left)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        if left <= 0:
-            return None
-        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        return read_limited(path, limit, dir_fd=dir_fd, own=own, exact=True)
     except OSError:
         return None
-    finally:
-        os.close(fd)
 
 
 def read_cache(path: Path) -> bytes | None:

@@ -13,11 +13,20 @@ import stat
 from pathlib import Path
 
 MAX_BYTES = 1_000_000  # the largest lead file or playbook read (yamlio refuses larger texts too)
-_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+          | getattr(os, "O_CLOEXEC", 0))
 
 
 class NotRegularFile(OSError):
     """The path is a link, a FIFO, a device, a socket or a folder: not something to read as a file."""
+
+
+class NotOurs(OSError):
+    """The file belongs to another user, or others may write it (`own=True`: a cache must be ours alone)."""
+
+
+class ChangedWhileRead(OSError):
+    """The file grew between fstat and read (`exact=True`): what was read is not what was checked."""
 
 
 class TooLarge(OSError):
@@ -38,15 +47,21 @@ def kind_of(mode: int) -> str:
     return "not a regular file"
 
 
-def read_limited(path: Path | str, limit: int) -> bytes:
-    """The bytes of a regular file of at most `limit` bytes. Raises FileNotFoundError, NotRegularFile
-    (a link, FIFO, device, folder), TooLarge, or another OSError (permissions)."""
-    if not hasattr(os, "O_NOFOLLOW") and os.path.islink(path):  # no such flag (Windows): ask first
+def read_limited(path: Path | str, limit: int, *, dir_fd: int | None = None, own: bool = False,
+                 exact: bool = False) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes (`dir_fd`: path is relative to that open folder).
+    Raises FileNotFoundError, NotRegularFile (a link, FIFO, device, folder), TooLarge, NotOurs (with `own`:
+    another user's file, or one others may write), ChangedWhileRead (with `exact`: it grew since fstat), or
+    another OSError (permissions). What is checked (fstat on the open descriptor) is what is read."""
+    if dir_fd is None and not hasattr(os, "O_NOFOLLOW") and os.path.islink(path):  # Windows: ask first
         raise NotRegularFile(f"{path} is a symbolic link")
     try:
-        fd = os.open(path, _FLAGS)
+        fd = os.open(path, _FLAGS, dir_fd=dir_fd)
+    except ValueError:  # a NUL in the name
+        raise FileNotFoundError(f"{path!r} cannot name a file") from None
     except OSError as exc:
-        if exc.errno in (getattr(os, "ELOOP", -1), getattr(os, "EMLINK", -1)) or os.path.islink(path):
+        if exc.errno in (getattr(os, "ELOOP", -1), getattr(os, "EMLINK", -1)) or (
+                dir_fd is None and os.path.islink(path)):
             raise NotRegularFile(f"{path} is a symbolic link") from None
         if isinstance(exc, IsADirectoryError):
             raise NotRegularFile(f"{path} is a directory") from None
@@ -57,15 +72,20 @@ def read_limited(path: Path | str, limit: int) -> bytes:
             raise NotRegularFile(f"{path} is {kind_of(st.st_mode)}")
         if st.st_size > limit:
             raise TooLarge(st.st_size, limit)
+        if own and hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
+            raise NotOurs(f"{path} is not ours alone")
         chunks = []
-        left = limit + 1  # a file growing while read is still cut at the limit
+        # a file growing while read is still cut at the limit; with `exact`, one byte past its size is enough
+        left = (st.st_size if exact else limit) + 1
         while left > 0:
             chunk = os.read(fd, min(left, 1 << 20))
             if not chunk:
                 break
             chunks.append(chunk)
             left -= len(chunk)
-        data = b"".join(chunks)
+        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        if exact and len(data) > st.st_size:
+            raise ChangedWhileRead(f"{path} changed while it was read")
         if len(data) > limit:
             raise TooLarge(len(data), limit)
         return data

@@ -204,11 +204,7 @@ class GitRepo:
     def shared_mode(self) -> int | None:
         """The file mode `core.sharedRepository` asks for (group: 0664, all: 0664 readable by all, 0xxx as
         given), or None when the repository is not shared. Read from .git/config: no process."""
-        try:
-            text = (self.git_dir / "config").read_text(encoding="utf-8", errors="replace").lower()
-        except OSError:
-            return None
-        if "sharedrepository" not in text:
+        if "sharedrepository" not in _config_text(self.git_dir):
             return None
         value = self.run("config", "--get", "core.sharedRepository", check=False).strip().lower()
         if value in ("group", "true", "1"):

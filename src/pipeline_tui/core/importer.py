@@ -26,7 +26,7 @@ from typing import Any
 from pipeline_tui.core.errors import BadInput
 from pipeline_tui.core.lead import EMAIL_RE, multiline_path, valid_id
 from pipeline_tui.core.playbook import AUTHORITY, FIT, HORIZONS, INTEREST, ORIGINS
-from pipeline_tui.core.safetext import describe, unsafe_char, visible
+from pipeline_tui.core.safetext import check_text, visible
 from pipeline_tui.core.store import Pipeline
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
@@ -497,10 +497,10 @@ def _plan_row(pipe: Pipeline, number: int, rec: dict, plan: Plan, mapping: Mappi
     for k, v in list(get.items()):
         if isinstance(v, str):  # a cell is data: nothing in it may drive a terminal or hide text
             v = get[k] = v.replace("\r\n", "\n").replace("\r", "\n")
-            ch = unsafe_char(v, multiline=k in ("notes", "log") or multiline_path((k,)))
-            if ch is not None:
-                return fail(f"{visible(str(k))}: {describe(ch)} is not allowed (control, bidi and zero-width "
-                            "characters could hide or change what the text shows)")
+            try:
+                check_text(v, visible(str(k)), multiline=k in ("notes", "log") or multiline_path((k,)))
+            except BadInput as exc:
+                return fail(exc.message)
     data: dict[str, Any] = {}
     name = text("name") or " ".join(p for p in (text("first_name"), text("last_name")) if p)
     if not name:

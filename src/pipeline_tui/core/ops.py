@@ -239,7 +239,7 @@ def add_lead(pipe: Pipeline, name: str, source: str, *, company: str | None = No
         data["tags"] = clean
     for k, v in (extra or {}).items():
         data.setdefault(k, v)
-    for path, text, _ in walk_strings(data):  # what an import brings: keys and values alike
+    for path, text, _ in walk_strings(extra or {}):  # what an import brings: keys and values alike
         check_text(text, ".".join(str(k) for k in path), multiline=multiline_path(path))
     repo = GitRepo(pipe.root)
     repo.require_identity()
@@ -255,11 +255,7 @@ def add_lead(pipe: Pipeline, name: str, source: str, *, company: str | None = No
         try:
             sha = repo.commit([path], f"{lead_id}: new lead {name} ({source})", "add", new_paths=[path])
         except BaseException as exc:
-            path.unlink(missing_ok=True)  # first: on a full disk this frees the room git needs to unstage it
-            if not repo.unstage(path) and isinstance(exc, RepoUnusable):
-                rel = pipe.rel(path)
-                raise RepoUnusable(f"{exc.message}; the new file is removed but git's index still lists it: run "
-                                   f"git rm -q --cached {rel} once the disk has room") from None
+            _put_back(repo, path, None, exc, pipe.rel(path))
             raise
     return Change(lead_id, f"new lead {name}", sha, list(data))
 
@@ -432,23 +428,34 @@ def update_lead(pipe: Pipeline, lead_id: str, planner, action: str, expect_bytes
         try:
             sha = repo.commit([path], message, action)
         except BaseException as exc:
-            restored, why_not = True, ""
-            try:
-                atomic_write(path, raw)
-            except OSError as again:  # a full disk refuses the old bytes too
-                restored, why_not = False, again.strerror or str(again)
-            unstaged = repo.unstage(path)
-            if restored and unstaged:
-                raise
-            said = exc.message if isinstance(exc, RepoUnusable) else f"{type(exc).__name__}: {exc}"
-            if not restored:
-                said += (f"; putting the file back failed too ({why_not}): {lead.path} holds your change, not "
-                         "committed")
-            if not unstaged:
-                said += f"; git's index still holds the change (git reset -q -- {lead.path} drops it from there)"
-            raise RepoUnusable(said + f". Free some space, then commit it (pipeline sync --commit) or drop it "
-                                      f"(git checkout HEAD -- {lead.path})", path=lead.path) from None
+            _put_back(repo, path, raw, exc, lead.path)
+            raise
     return Change(lead_id, ", ".join(parts), sha, [".".join(o.path) for o in ops])
+
+
+def _put_back(repo: GitRepo, path: Path, raw: bytes | None, exc: BaseException, rel: str) -> None:
+    """After a failed commit of one file: the file as it was (`raw`; None: it was new, so removed) and out of
+    git's index. Returns when both worked (the caller re-raises); otherwise, as on a full disk that refuses
+    even the old bytes, raises one RepoUnusable saying exactly where things are and what to run."""
+    restored, why_not = True, ""
+    try:
+        if raw is None:
+            path.unlink(missing_ok=True)  # a removal frees the room git may need to unstage it
+        else:
+            atomic_write(path, raw)
+    except OSError as again:
+        restored, why_not = False, again.strerror or str(again)
+    unstaged = repo.unstage(path)
+    if restored and unstaged:
+        return
+    said = exc.message if isinstance(exc, RepoUnusable) else f"{type(exc).__name__}: {exc}"
+    if not restored:
+        said += f"; putting the file back failed too ({why_not}): {rel} holds your change, not committed"
+    if not unstaged:
+        said += f"; git's index still holds the change (git reset -q -- {rel} drops it from there)"
+    tail = (f". Free some space, then commit it (pipeline sync --commit) or drop it (git checkout HEAD -- {rel})"
+            if raw is not None else ". Free some space and run that")
+    raise RepoUnusable(said + tail, path=rel) from None
 
 
 # --- rm -------------------------------------------------------------------------------------------
@@ -472,9 +479,8 @@ def remove_lead(pipe: Pipeline, lead_id: str) -> Change:
                 sha = repo.commit([path], f"{lead_id}: removed lead {_show(name)}", "rm")
             else:
                 sha = None  # never committed: removing the file is all there is
-        except BaseException:
-            atomic_write(path, raw)
-            repo.unstage(path)
+        except BaseException as exc:
+            _put_back(repo, path, raw, exc, lead.path)
             raise
     return Change(lead_id, f"removed lead {_show(name)}" + ("" if sha else " (it was never committed)"), sha)
 

@@ -319,7 +319,6 @@ def sync(pipe: Pipeline, resolve: dict[str, dict[str, str]] | None = None, commi
     rel = repo.rel(pipe.root)  # the pipeline's folder as a pathspec ("." when it is the repository)
     result = SyncResult()
     with repo.write_lock():
-        repo.refuse_half_done("then run pipeline sync, which merges lead files field by field")  # (the lock too)
         configure_merge_driver(repo)  # a fresh clone has the .gitattributes but not the driver's config
         branch = g.out("symbolic-ref", "--quiet", "--short", "HEAD")
         if not branch:

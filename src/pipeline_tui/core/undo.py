@@ -145,7 +145,6 @@ def revert_commit(pipe: Pipeline, redo: bool = False) -> tuple[str, str, str]:
     repo.require_identity()
     verb = "redo" if redo else "undo"
     with repo.write_lock():
-        repo.refuse_half_done(f"then {verb} again")
         rel = repo.rel(pipe.root)
         rel = "" if rel == "." else rel
         scope = _scope(repo, rel)

@@ -20,6 +20,7 @@ from pipeline_tui.core.safetext import visible
 from pipeline_tui.core.store import Pipeline, stamp_of
 from pipeline_tui.ui.workers import WorkerErrors, io_work
 
+PLAYBOOK = "pipeline.yaml"  # its entry in _reread (no lead id has a dot)
 RACY_NS = 2_000_000_000  # a file modified this close to when it was read may change again unseen (FAT: 2 s ticks)
 
 
@@ -146,18 +147,19 @@ class PipelineApp(WorkerErrors, App):
     @io_work(exclusive=True, group="watch")
     def _check_disk_worker(self) -> None:
         start = time.monotonic()
-        playbook_path = self.pipe.root / "pipeline.yaml"
+        now = time.time_ns()  # taken before anything is read: what is read is at least this fresh
+        playbook_path = self.pipe.root / PLAYBOOK
         try:
             pb_mtime = playbook_path.stat().st_mtime_ns
         except FileNotFoundError:
             pb_mtime = 0
         if getattr(self, "_pb_mtime", None) not in (None, pb_mtime) or (
-                pb_mtime + RACY_NS > self._read_at and self._playbook_changed(playbook_path)):
+                pb_mtime + RACY_NS > self._reread.get(PLAYBOOK, self._read_at)
+                and self._playbook_changed(playbook_path, now)):
             self._pb_mtime = pb_mtime
             self.call_from_thread(self.load_leads)
             return
         self._pb_mtime = pb_mtime
-        now = time.time_ns()
         sig = self.pipe.scan()
         changed = {k for k, v in sig.items() if self._signature.get(k) != v}
         changed |= self._racily_changed(sig, changed, now)
@@ -178,10 +180,13 @@ class PipelineApp(WorkerErrors, App):
         leads = sorted(by_id.values(), key=lambda x: x.id)
         self.post_message(LeadsLoaded(leads, changed | removed, self._health(leads), external=True))
 
-    def _playbook_changed(self, path: Path) -> bool:
+    def _playbook_changed(self, path: Path, checked_at: int) -> bool:
+        """A racily clean playbook: its bytes against those the loaded playbook came from (once more per tick
+        it stays racy, as for leads)."""
         from pipeline_tui.core.cache import digest
         from pipeline_tui.core.files import MAX_BYTES, read_limited
 
+        self._reread[PLAYBOOK] = checked_at
         try:
             return digest(read_limited(path, MAX_BYTES)) != self.pipe.playbook.signature
         except OSError:
@@ -191,12 +196,14 @@ class PipelineApp(WorkerErrors, App):
         """Files whose stamp did not change but cannot prove they did not: modified within RACY_NS of when
         this app last read them (on a filesystem with 1- or 2-second timestamps, a second write in the same
         tick keeps mtime and size). git's "racily clean" rule: read those again and compare."""
-        out = set()
-        by_id = {lead.id: lead for lead in self.leads}
+        out: set[str] = set()
+        by_id: dict[str, Lead] | None = None  # built only when a file is racy (rarely), not every tick
         for lead_id, stamp in sig.items():
             if stamp is None or lead_id in changed or stamp[0] + RACY_NS <= self._reread.get(lead_id, self._read_at):
                 continue
             self._reread[lead_id] = now
+            if by_id is None:
+                by_id = {lead.id: lead for lead in self.leads}
             old = by_id.get(lead_id)
             try:
                 fresh = self.pipe.read(lead_id)
