@@ -17,6 +17,7 @@ from pipeline_tui.core.safetext import (
     MULTILINE_KEYS,
     contains_unsafe,
     describe,
+    quoted,
     unsafe_char,
     visible,
     walk_strings,
@@ -319,12 +320,6 @@ def _s(value: Any) -> str:
     return ""
 
 
-def _r(value: Any) -> str:
-    """A value quoted for a message: short, and with nothing a terminal would act on."""
-    text = repr(value)
-    return visible(text if len(text) <= 60 else text[:57] + "...")
-
-
 def _is_date(value: Any) -> bool:
     return as_date(value) is not None and (isinstance(value, dt.date) or len(str(value).strip()) == 10)
 
@@ -351,22 +346,22 @@ def validate(lead_id: str, d: dict, playbook: Playbook) -> list[Issue]:  # noqa:
                 err((key,), f"{key} must be text")
     src = d.get("source")
     if src not in (None, "") and (not isinstance(src, str) or src not in playbook.sources):
-        err(("source",), f"unknown source {_r(src)}; the playbook has: {', '.join(playbook.sources)}")
+        err(("source",), f"unknown source {quoted(src)}; the playbook has: {', '.join(playbook.sources)}")
     stage = d.get("stage")
     if stage is not None and (not isinstance(stage, str) or stage not in playbook.stages):
-        err(("stage",), f"unknown stage {_r(stage)}; the playbook has: {', '.join(playbook.stages)}")
+        err(("stage",), f"unknown stage {quoted(stage)}; the playbook has: {', '.join(playbook.stages)}")
     origin = d.get("origin")
     if origin is not None and (not isinstance(origin, str) or origin not in ORIGINS):
-        err(("origin",), f"origin must be buyer or seller, not {_r(origin)}")
+        err(("origin",), f"origin must be buyer or seller, not {quoted(origin)}")
     horizon = d.get("horizon")
     if horizon is not None and (not isinstance(horizon, str) or horizon not in HORIZONS):
-        err(("horizon",), f"horizon must be short or long, not {_r(horizon)}")
+        err(("horizon",), f"horizon must be short or long, not {quoted(horizon)}")
     email = d.get("email")
     if isinstance(email, str) and email and not EMAIL_RE.match(email):
-        err(("email",), f"email {_r(email)} does not look like an address")
+        err(("email",), f"email {quoted(email)} does not look like an address")
     owner = d.get("owner")
     if isinstance(owner, str) and playbook.team and owner not in playbook.team:
-        err(("owner",), f"owner {_r(owner)} is not in the playbook's team: {', '.join(playbook.team)}")
+        err(("owner",), f"owner {quoted(owner)} is not in the playbook's team: {', '.join(playbook.team)}")
     q = d.get("qualification")
     if q is not None:
         if not isinstance(q, dict):
@@ -375,20 +370,20 @@ def validate(lead_id: str, d: dict, playbook: Playbook) -> list[Issue]:  # noqa:
             for key, allowed in (("interest", INTEREST), ("authority", AUTHORITY), ("fit", FIT)):
                 v = q.get(key)
                 if v is not None and v not in allowed:
-                    err(("qualification", key), f"qualification.{key} must be one of {', '.join(allowed)}, not {_r(v)}")
+                    err(("qualification", key), f"qualification.{key} must be one of {', '.join(allowed)}, not {quoted(v)}")
             pain = q.get("pain")
             if pain is not None and not isinstance(pain, str):
                 err(("qualification", "pain"), "qualification.pain must be text")
     value = d.get("value")
     if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_VALUE):
-        err(("value",), f"value must be a number from 0 to {MAX_VALUE:,}, not {_r(value)}")
+        err(("value",), f"value must be a number from 0 to {MAX_VALUE:,}, not {quoted(value)}")
     for key in ("created", "closed"):
         v = d.get(key)
         if v not in (None, "") and not _is_date(v):
-            err((key,), f"{key} must be a date like 2026-11-01, not {_r(v)}")
+            err((key,), f"{key} must be a date like 2026-11-01, not {quoted(v)}")
     fc = d.get("first_contact")
     if fc not in (None, "") and as_datetime(fc) is None:
-        err(("first_contact",), f"first_contact must be a date and time like 2026-11-01T14:30, not {_r(fc)}")
+        err(("first_contact",), f"first_contact must be a date and time like 2026-11-01T14:30, not {quoted(fc)}")
     nxt = d.get("next")
     if nxt is not None:
         if not isinstance(nxt, dict):
@@ -399,7 +394,7 @@ def validate(lead_id: str, d: dict, playbook: Playbook) -> list[Issue]:  # noqa:
                 err(("next", "action"), "next.action must be text")
             due = nxt.get("due")
             if due is not None and not _is_date(due):
-                err(("next", "due"), f"next.due must be a date like 2026-11-25, not {_r(due)}")
+                err(("next", "due"), f"next.due must be a date like 2026-11-25, not {quoted(due)}")
     tags = d.get("tags")
     if tags is not None and not (isinstance(tags, list) and all(isinstance(t, (str, int)) for t in tags)):
         err(("tags",), "tags must be a list of words, like [manufacturing, q4]")

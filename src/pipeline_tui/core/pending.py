@@ -42,7 +42,8 @@ def _digest(data: bytes | None) -> str | None:
     return digest(data)
 
 
-def _read(path: Path) -> bytes | None:
+def file_bytes(path: Path) -> bytes | None:
+    """A file's bytes, or None when there is no file there (missing, or a folder in its place)."""
     try:
         with open(path, "rb") as fh:
             return fh.read()
@@ -60,7 +61,7 @@ def guarded(repo, action: str, changes: dict[Path, bytes | None]) -> Iterator[No
     them and commits. On an exception the files are put back at once; on a kill, by the next writer."""
     entries = []
     for path, new in changes.items():
-        old = _read(path)
+        old = file_bytes(path)
         entries.append({"path": repo.rel(path), "old": None if old is None else base64.b64encode(old).decode(),
                         "new": "*" if new is ANY else _digest(new), "removed": new is None})
     record = {"action": action, "head": repo.head() or "", "files": entries}
@@ -160,7 +161,7 @@ def roll_back(repo, record: dict) -> tuple[int, list[str]]:  # noqa: ANN001
         with contextlib.suppress(OSError):  # a write killed before its rename left its temp file
             (path.parent / f".{path.name}.tmp").unlink(missing_ok=True)
         old = base64.b64decode(entry["old"]) if entry.get("old") is not None else None
-        now = _read(path)
+        now = file_bytes(path)
         if now == old:
             touched.append(rel)
             continue

@@ -14,6 +14,7 @@ from typing import Any
 
 from pipeline_tui.core.errors import YamlProblem
 from pipeline_tui.core.problems import Problem, line_of
+from pipeline_tui.core.safetext import quoted
 
 PLAYBOOK_FILE = "pipeline.yaml"
 
@@ -34,13 +35,6 @@ RANGES: dict[str, tuple[float, float, bool]] = {
     "dip_ratio": (0, 1, False), "origin_min_share": (0, 1, False), "max_owner_share": (0, 1, False),
 }
 
-
-def _short(value: Any) -> str:
-    """A value quoted for a message: short, with nothing a terminal would act on."""
-    from pipeline_tui.core.safetext import visible
-
-    text = repr(value)
-    return visible(text if len(text) <= 60 else text[:57] + "...")
 
 INIT_TEXT = """\
 # pipeline.yaml: this team's playbook. Everyone who shares this repository works by these rules,
@@ -391,7 +385,7 @@ class Playbook:
             return value
         kind = "a whole number" if whole else "a number"
         self._problem(text, keys, f"{'.'.join(str(k) for k in keys)}: must be {kind} from {lo:g} to {hi:g}, "
-                                  f"not {_short(value)}")
+                                  f"not {quoted(value)}")
         return None
 
     def _apply(self, data: dict, text: str) -> None:  # noqa: C901 - one pass over the settings
@@ -465,7 +459,7 @@ class Playbook:
                     if isinstance(table, dict):
                         for answer, pts in table.items():
                             if answer not in allowed:
-                                self._problem(text, ("qualification", "points", crit), f"points.{crit}: {_short(answer)} must be one of {', '.join(allowed)}")
+                                self._problem(text, ("qualification", "points", crit), f"points.{crit}: {quoted(answer)} must be one of {', '.join(allowed)}")
                             elif self._number(text, ("qualification", "points", crit, answer), pts, -MAX_POINTS, MAX_POINTS) is not None:
                                 self.points[crit][answer] = pts
                 if points.get("pain") is not None and self._number(
@@ -475,7 +469,7 @@ class Playbook:
             if isinstance(grades, dict):
                 for g, v in grades.items():
                     if g not in ("A", "B", "C"):
-                        self._problem(text, ("qualification", "grades"), f"grades: {_short(g)} must be A, B or C with a minimum score")
+                        self._problem(text, ("qualification", "grades"), f"grades: {quoted(g)} must be A, B or C with a minimum score")
                     elif self._number(text, ("qualification", "grades", g), v, -4 * MAX_POINTS, 4 * MAX_POINTS) is not None:
                         self.grade_min[g] = v
             sq = qual.get("sales_qualified")
@@ -500,7 +494,7 @@ class Playbook:
             target = getattr(self, section)
             for key, value in conf.items():
                 if key not in target:
-                    self._problem(text, (section, key), f"{section}.{_short(key)}: unknown setting; the settings are "
+                    self._problem(text, (section, key), f"{section}.{quoted(key)}: unknown setting; the settings are "
                                                         f"{', '.join(target)}")
                     continue
                 lo, hi, whole = RANGES[key]
@@ -510,7 +504,7 @@ class Playbook:
         if isinstance(cad, dict):
             for hz, conf in cad.items():
                 if hz not in HORIZONS or not isinstance(conf, dict):
-                    self._problem(text, ("cadences", hz), f"cadences.{_short(hz)}: horizon must be short or long with every_days")
+                    self._problem(text, ("cadences", hz), f"cadences.{quoted(hz)}: horizon must be short or long with every_days")
                     continue
                 every = conf.get("every_days")
                 if every is not None and self._number(text, ("cadences", hz, "every_days"), every, 0, MAX_DAYS,

@@ -118,6 +118,12 @@ def visible(text: str, multiline: bool = False) -> str:
     return "".join(out)
 
 
+def quoted(value: object, limit: int = 60) -> str:
+    """A value quoted for a message (its repr): short, and with nothing a terminal would act on."""
+    text = repr(value)
+    return visible(text if len(text) <= limit else text[:limit - 3] + "...")
+
+
 def show(value: object, multiline: bool = False) -> str:
     """Any value as visible text (None as empty)."""
     return "" if value is None else visible(value if isinstance(value, str) else str(value), multiline)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from pipeline_tui.core.errors import BadInput
 from pipeline_tui.core.gitrepo import TRAILER, UNDOES, GitRepo
+from pipeline_tui.core.pending import file_bytes
 from pipeline_tui.core.store import Pipeline
 
 REDOES = "Pipeline-Redoes"
@@ -129,13 +130,6 @@ def _merge(current: bytes, base: bytes, other: bytes) -> bytes | None:
     return proc.stdout if proc.returncode == 0 else None
 
 
-def _read(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-
-
 def revert_commit(pipe: Pipeline, redo: bool = False) -> tuple[str, str, str]:
     """Undo (or redo) as described above; (the commit reverted, its subject, the new commit)."""
     from pipeline_tui.core import faults, pending
@@ -202,7 +196,7 @@ def _changes(repo: GitRepo, target: _Commit, scope: list[str], boundary: list[st
     for i, p in enumerate(paths):
         before, after = blobs[2 * i], blobs[2 * i + 1]
         path = repo.top / p
-        current = _read(path)
+        current = file_bytes(path)
         if current == after:
             new = before
         elif current == before:
