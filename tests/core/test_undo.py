@@ -370,3 +370,22 @@ def test_rm_deletes_a_lead_in_one_commit_and_undo_brings_it_back(pipe, lead, run
     git(pipe.root, "add", "leads/broken-one.yaml")
     git(pipe.root, "commit", "-qm", "a broken lead")
     assert run("-C", str(pipe.root), "rm", "broken-one").code == 0 and not broken.exists()
+
+
+def test_an_import_killed_then_a_plain_git_pull_is_still_rolled_back(tmp_path, run):
+    """A plain `git pull` after the kill moves HEAD while the import's files still lie in the tree: the next
+    command still puts them back (HEAD moving proves nothing about the import's own commit)."""
+    a, (b,), lead, _ = make_team(tmp_path)
+    csv = tmp_path / "in.csv"
+    csv.write_text("Name,Company,Lead Source\n" + "".join(f"P{i} Person,Co{i},Referral\n" for i in range(6)))
+    res = run("-C", str(b.root), "import", str(csv), env={"PIPELINE_FAULT": "import-writing"})
+    assert res.code == 137 and len(b.lead_ids()) == 2
+    set_fields(a, lead, ["value=4242"], today=TODAY)
+    git(a.root, "push", "-q", "origin", "main")
+    git(b.root, "pull", "-q", "--no-rebase", "origin", "main")
+    res = run("-C", str(b.root), "list")
+    assert res.code == 0 and "an interrupted import was rolled back: 1 file(s)" in res.err, res
+    assert b.lead_ids() == [lead] and b.read(lead).data["value"] == 4242
+    assert git(b.root, "status", "--porcelain") == ""
+    res = run("-C", str(b.root), "import", str(csv))
+    assert "imported 6 new lead(s)" in res.out, res

@@ -342,6 +342,25 @@ class GitRepo:
             return None
         return sha if len(sha) in (40, 64) and all(c in "0123456789abcdef" for c in sha) else None
 
+    def blobs(self, specs: list[str]) -> list[bytes | None]:
+        """The contents of `REV:path` specs through one `git cat-file --batch` (None where there is none)."""
+        if not specs:
+            return []
+        proc = subprocess.run(["git", "cat-file", "--batch"], cwd=self.top, capture_output=True, check=False,
+                              input="".join(s + "\n" for s in specs).encode())
+        data, out, pos = proc.stdout, [], 0
+        for _ in specs:
+            end = data.index(b"\n", pos)
+            header = data[pos:end].decode(errors="replace").split()
+            pos = end + 1
+            if len(header) == 3 and header[1] == "blob":
+                size = int(header[2])
+                out.append(data[pos:pos + size])
+                pos += size + 1
+            else:
+                out.append(None)
+        return out
+
     def head(self) -> str | None:
         return self.run("rev-parse", "--verify", "-q", "HEAD", check=False) or None
 

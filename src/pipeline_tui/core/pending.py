@@ -4,10 +4,12 @@ is about to change, what it held, and what it will hold; the next writer rolls a
 Order of a guarded write: the journal is written and flushed, then the files, then the commit, then the
 journal is removed. Whoever takes the write lock next and finds a journal:
 
-- HEAD moved since the journal was written: the commit happened; only the journal is left to remove.
-- otherwise the commit never happened, and each file the journal names is put back as it was, when it holds
-  exactly what the write put there (or is already as it was); a file changed since by someone else is left
-  as it is, and named. Its index entry is reset, so nothing of it stays staged.
+- a file whose committed version (HEAD's) is what the write put there was committed: nothing to do;
+- a file that holds what the write put there, uncommitted, is put back as it was: its old bytes, or, when
+  HEAD moved meanwhile (a person's `git pull`) and the old bytes were simply the committed version then,
+  HEAD's version now; a file changed since by someone else is left as it is, and named. Index entries
+  are reset, so nothing of the write stays staged. (Whether HEAD moved proves nothing: a plain `git pull`
+  after the kill moves it while the write's files still lie in the tree.)
 
 Used by `import`, `undo`/`redo` and `sync` (whose merge git may leave half written when killed).
 """
@@ -110,7 +112,7 @@ def recover(repo, say: Callable[[str], None] | None = None) -> str | None:  # no
     except (OSError, ValueError):
         jpath.unlink(missing_ok=True)  # a journal cut short by the kill: nothing was written after it
         return None
-    if not isinstance(record, dict) or (repo.head() or "") != record.get("head"):
+    if not isinstance(record, dict):
         jpath.unlink(missing_ok=True)
         return None
     if record.get("action") == "sync":
@@ -121,6 +123,8 @@ def recover(repo, say: Callable[[str], None] | None = None) -> str | None:  # no
                 leftover.unlink()
     put_back, left = roll_back(repo, record)
     jpath.unlink(missing_ok=True)
+    if not put_back and not left:
+        return None  # its commit had happened: the kill only cut the journal's removal
     action = record.get("action", "change")
     line = f"an interrupted {action} was rolled back: {put_back} file(s) put back as they were"
     if left:
@@ -153,31 +157,43 @@ def roll_back(repo, record: dict) -> tuple[int, list[str]]:  # noqa: ANN001
     from pipeline_tui.core.store import atomic_write
 
     put_back, left, touched = 0, [], []
-    for entry in record.get("files", []):
-        rel = entry.get("path")
-        if not isinstance(rel, str) or rel.startswith("/") or ".." in Path(rel).parts:
-            continue
+    entries = [e for e in record.get("files", []) if isinstance(e.get("path"), str)
+               and not e["path"].startswith("/") and ".." not in Path(e["path"]).parts]
+    head, then = repo.head(), record.get("head") or ""
+    moved = bool(head) and head != then
+    specs = [f"HEAD:{e['path']}" for e in entries] if head else []
+    if moved and then:
+        specs += [f"{then}:{e['path']}" for e in entries]
+    found = repo.blobs(specs)
+    at_head = found[:len(entries)] if head else [None] * len(entries)
+    at_then = found[len(entries):] if moved and then else at_head
+    for entry, committed, was in zip(entries, at_head, at_then, strict=True):
+        rel = entry["path"]
         path = repo.top / rel
         with contextlib.suppress(OSError):  # a write killed before its rename left its temp file
             (path.parent / f".{path.name}.tmp").unlink(missing_ok=True)
         old = base64.b64decode(entry["old"]) if entry.get("old") is not None else None
         now = file_bytes(path)
+        if entry.get("new") == "*":  # a merge git was killed in: whatever differs from before came from it
+            done, ours = now == committed and moved, True
+        elif entry.get("removed"):
+            done, ours = committed is None and moved, now is None
+        else:
+            done, ours = committed is not None and _digest(committed) == entry.get("new"), \
+                _digest(now) == entry.get("new")
+        if done:
+            continue  # the write's commit holds it
         if now == old:
             touched.append(rel)
             continue
-        if entry.get("new") == "*":
-            ours = True  # a merge git was killed in: whatever differs from before came from it
-        elif entry.get("removed"):
-            ours = now is None
-        else:
-            ours = _digest(now) == entry.get("new")
         if not ours:
             left.append(rel)
             continue
-        if old is None:
+        target = committed if moved and old == was else old  # a pull since: the newest committed version
+        if target is None:
             path.unlink(missing_ok=True)
         else:
-            atomic_write(path, old)
+            atomic_write(path, target)
         touched.append(rel)
         put_back += 1
     if touched:  # nothing of the write stays staged

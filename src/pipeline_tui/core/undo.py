@@ -98,26 +98,6 @@ def _targets(repo: GitRepo, scope: list[str], redo: bool):  # noqa: ANN202 - a g
             break  # a new change since the last undo: there is nothing to redo
 
 
-def _blobs(repo: GitRepo, specs: list[str]) -> list[bytes | None]:
-    """The contents of `REV:path` specs through one `git cat-file --batch` (None where there is none)."""
-    if not specs:
-        return []
-    proc = subprocess.run(["git", "cat-file", "--batch"], cwd=repo.top, input="".join(s + "\n" for s in specs).encode(),
-                          capture_output=True, check=False)
-    data, out, pos = proc.stdout, [], 0
-    for _ in specs:
-        end = data.index(b"\n", pos)
-        header = data[pos:end].decode(errors="replace").split()
-        pos = end + 1
-        if len(header) == 3 and header[1] == "blob":
-            size = int(header[2])
-            out.append(data[pos:pos + size])
-            pos += size + 1
-        else:
-            out.append(None)
-    return out
-
-
 def _merge(current: bytes, base: bytes, other: bytes) -> bytes | None:
     """current plus (other - base), or None where they overlap (git merge-file)."""
     with tempfile.TemporaryDirectory(prefix="pipeline-undo-") as tmp:
@@ -189,7 +169,7 @@ def _changes(repo: GitRepo, target: _Commit, scope: list[str], boundary: list[st
     paths = [p for p in listing.split("\0") if p]
     if not paths:
         return {}
-    blobs = _blobs(repo, [f"{spec}:{p}" for p in paths for spec in (parent, target.sha)])
+    blobs = repo.blobs([f"{spec}:{p}" for p in paths for spec in (parent, target.sha)])
     changes: dict[Path, bytes | None] = {}
     overlaps = []
     gone = []
