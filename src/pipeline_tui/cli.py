@@ -606,6 +606,47 @@ def sync(obj: Ctx, resolutions: tuple[str, ...], commit_edits: bool, as_json: bo
         click.echo(txt(line))
 
 
+@cli.command()
+@click.argument("ref", metavar="[ID]", required=False)
+@click.argument("choices", nargs=-1, metavar="[KEY=ours|theirs ...]")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def resolve(obj: Ctx, ref: str | None, choices: tuple[str, ...], as_json: bool) -> None:
+    """Choose between the two versions a merge kept of a field (after a plain git pull or rebase).
+
+    With no ID: every file holding them. With an ID: its conflicts. With choices (owner=theirs,
+    next.due=ours, all=theirs): applied and committed (undoable). A file git wrote conflict markers
+    into is merged field by field first."""
+    from pipeline_tui.core import resolve as res
+    from pipeline_tui.core.yamlio import plain_data
+
+    pipe = obj.pipeline()
+    wanted: dict[str, str] = {}
+    for item in choices:
+        key, sep, side = item.partition("=")
+        side = side.strip().lower()
+        if not sep or not key.strip() or side not in res.SIDES:
+            raise BadInput(f"{item!r}: write KEY=ours or KEY=theirs (or all=ours, all=theirs)")
+        wanted["*" if key.strip() in ("all", "*") else key.strip()] = side
+    if ref is None or (not wanted and not res.has_markers_in(pipe, ref)):
+        found = res.pending(pipe, ref)
+        if as_json:
+            _emit_json([{"ref": p.ref, "path": p.path, "markers": p.markers,
+                         "conflicts": {k: {s: plain_data(v) for s, v in item.items()} for k, item in p.record.items()}}
+                        for p in found])
+            return
+        for p in found:
+            for line in p.lines():
+                click.echo(txt(line))
+        if not found:
+            click.echo("no merge conflicts here" if ref is None else f"{txt(ref)}: no merge conflict recorded")
+        return
+    summary, left = res.resolve(pipe, ref, wanted)
+    click.echo(f"{txt(ref)}: {txt(summary)}")
+    if left:
+        click.echo(f"{txt(ref)}: still to choose: {txt(', '.join(left))} (pipeline resolve {txt(ref)} KEY=ours|theirs)")
+
+
 @cli.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Show the mapping and what each row would become; write nothing.")
@@ -726,7 +767,12 @@ def merge_driver(base: str, ours: str, theirs: str, path: tuple[str, ...]) -> No
     from pipeline_tui.core.merge import merge_files
 
     # an older git passes %P unquoted: a folder name with spaces arrives as several arguments
-    sys.exit(merge_files(Path(base), Path(ours), Path(theirs), " ".join(path)))
+    try:
+        code = merge_files(Path(base), Path(ours), Path(theirs), " ".join(path))
+    except Exception as exc:  # noqa: BLE001 - exit 2, not 1 (a conflict): git's line merge then takes over
+        click.echo(f"pipeline merge-driver: {txt(type(exc).__name__)}: {txt(str(exc))}", err=True)
+        sys.exit(2)
+    sys.exit(code)
 
 
 def main() -> None:

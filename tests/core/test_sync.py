@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline_tui.core import yamlio
 from pipeline_tui.core.errors import BadInput, RepoUnusable
 from pipeline_tui.core.merge import merge_texts
 from pipeline_tui.core.ops import add_lead, init_pipeline, log_activity, set_fields
@@ -53,9 +54,13 @@ def test_different_fields_merge_and_both_sides_comments_survive():
     assert text.startswith("# Jane, met at the fair\nname: Jane Doe   # keep\n")
 
 
-def test_same_field_is_a_conflict_with_both_values_and_no_text():
+def test_same_field_is_a_conflict_with_both_values_recorded_in_the_file():
     text, conflicts = merge_texts(BASE, BASE.replace("new", "won"), BASE.replace("new", "lost"), "leads/x.yaml")
-    assert text is None
+    data = yamlio.loads(text)  # valid YAML, our value in place, both values written down
+    assert data["stage"] == "won"
+    assert data["merge_conflicts"] == {"stage": {"ours": "won", "theirs": "lost", "base": "new"}}
+    assert "<<<<<<<" not in text and "pipeline resolve x stage=ours|theirs" not in text
+    assert "pipeline resolve x KEY=ours|theirs" in text
     assert [(c.key, c.base, c.ours, c.theirs) for c in conflicts] == [("stage", "new", "won", "lost")]
     text, conflicts = merge_texts(BASE, BASE.replace("new", "won"), BASE.replace("new", "lost"), "leads/x.yaml",
                                   resolve={"stage": "theirs"})

@@ -85,13 +85,15 @@ def test_the_merge_driver_never_loses_an_edit_and_never_guesses(ours_edits, thei
         return
     clashing = {k for k in FIELDS if ours.get(k, base.get(k)) != base.get(k) != theirs.get(k, base.get(k))
                 and ours.get(k) != theirs.get(k)}
-    if clashing:
-        assert text is None and {c.key for c in conflicts} == clashing
-        return
-    assert conflicts == [] and text is not None
-    merged = loads(text)
+    assert text is not None and {c.key for c in conflicts} == clashing
+    merged = loads(text)  # with conflicts too: every change of both sides, ours in place, both recorded
     for k in FIELDS:
         want = ours[k] if ours.get(k) != base.get(k) else theirs.get(k)
         assert merged.get(k) == want
+    if clashing:
+        assert {k: (v.get("ours"), v.get("theirs")) for k, v in merged["merge_conflicts"].items()} == \
+            {k: (ours.get(k), theirs.get(k)) for k in clashing}
+    else:
+        assert "merge_conflicts" not in merged
     texts = [e.get("text") for e in merged["log"]]
     assert texts[0] == "first" and sorted(texts[1:]) == sorted(ours_notes + ["t:" + t for t in theirs_notes])

@@ -324,6 +324,13 @@ def _is_date(value: Any) -> bool:
     return as_date(value) is not None and (isinstance(value, dt.date) or len(str(value).strip()) == 10)
 
 
+def refusal(lead_id: str, record: Any) -> str:
+    """What every command says of a lead that still holds a merge's two versions (`merge_conflicts:`)."""
+    keys = ", ".join(visible(str(k)) for k in record) if isinstance(record, dict) else "some fields"
+    return (f"two versions of {keys} came in from a merge; choose with pipeline resolve {lead_id} "
+            f"KEY=ours|theirs (pipeline resolve {lead_id} shows both)")
+
+
 def validate(lead_id: str, d: dict, playbook: Playbook) -> list[Issue]:  # noqa: C901 - a flat list of rules
     """Schema and playbook problems of one lead's data."""
     out: list[Issue] = []
@@ -332,6 +339,8 @@ def validate(lead_id: str, d: dict, playbook: Playbook) -> list[Issue]:  # noqa:
         out.append((keys, msg, sev))
 
     out.extend(unsafe_text_issues(d))
+    if "merge_conflicts" in d:  # (merge.RECORD_KEY) written by a merge: both values of each field
+        err(("merge_conflicts",), refusal(lead_id, d["merge_conflicts"]))
     if not valid_id(lead_id):
         err((), f"file name {visible(lead_id)!r} is not a valid id (lowercase letters, digits and -, at most 80)")
     for key in REQUIRED:

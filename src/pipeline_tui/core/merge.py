@@ -21,14 +21,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline_tui.core import yamlio
-from pipeline_tui.core.errors import YamlProblem
+from pipeline_tui.core import blockmerge, yamlio
+from pipeline_tui.core.errors import BadInput, YamlProblem
 
 REPORT_ENV = "PIPELINE_MERGE_REPORT"  # a file the driver appends its conflicts to (JSON lines)
 RESOLVE_ENV = "PIPELINE_MERGE_RESOLVE"  # JSON: {"<file stem>": {"<dotted key>" | "*": "ours" | "theirs"}}
@@ -210,72 +208,183 @@ def _tie_closed_to_stage(base: dict, ours: dict, theirs: dict, merged: dict) -> 
         merged.pop("closed", None)
 
 
-def _line_merge(base: str, ours: str, theirs: str) -> str | None:
-    """git's own line merge of three texts, when it is clean."""
-    with tempfile.TemporaryDirectory(prefix="pipeline-merge-") as tmp:
-        paths = []
-        for name, text in (("ours", ours), ("base", base), ("theirs", theirs)):
-            p = Path(tmp) / name
-            p.write_text(text, encoding="utf-8", newline="")
-            paths.append(str(p))
-        try:
-            res = subprocess.run(["git", "merge-file", "-p", *paths], capture_output=True, check=False)
-        except OSError:
-            return None
-        if res.returncode != 0:
-            return None
-        return res.stdout.decode("utf-8", "replace")
+RECORD_KEY = "merge_conflicts"  # where a conflict's two values wait in the file for a person's choice
 
 
 def _parse(text: str) -> Any:
     return yamlio.loads(text) if text.strip() else {}
 
 
-def merge_texts(base: str, ours: str, theirs: str, path: str = "",
-                resolve: dict[str, str] | None = None) -> tuple[str | None, list[Conflict]]:
-    """The merged text (None when there are conflicts) and the conflicts, each with both values."""
+class _Decider:
+    """The data merge of one entry both sides changed (for blockmerge, which writes the text)."""
+
+    def __init__(self, resolve: dict[str, str]):
+        self.resolve = resolve
+        self.conflicts: list[tuple[str, Any, Any, Any]] = []
+        self.stage_side: str | None = None
+
+    def parse(self, body: str) -> Any:
+        data = yamlio.loads(body)
+        if not isinstance(data, dict) or len(data) != 1:
+            raise blockmerge.CannotCut("an entry that is not one key")
+        return next(iter(data.values()))
+
+    def edit(self, body: str, key: str, value: Any) -> str:
+        from pipeline_tui.core.store import Op, edit_text
+
+        return edit_text(body, [Op("set", (key,), value)])
+
+    def tied(self, path: tuple[str, ...]) -> str | None:
+        """`closed` goes with the stage a person chose (when both sides moved it), unless chosen itself."""
+        if path == ("closed",) and "closed" not in self.resolve and self.stage_side in ("ours", "theirs"):
+            return self.stage_side
+        return None
+
+    def value(self, path: tuple[str, ...], b: str | None, o: str | None, t: str | None) -> Any:
+        bv, ov, tv = (self.parse(x) if x is not None else _MISSING for x in (b, o, t))
+        key = ".".join(path)
+        if path == ("stage",) and len({_entry_key(v) for v in (bv, ov, tv)}) == 3:
+            self.stage_side = self.resolve.get("stage") or self.resolve.get("*")
+        merged, raw = merge_data(bv, ov, tv, self.resolve, key + ".")
+        for k, bb, oo, tt in raw:
+            if k in ("created", "first_contact", "closed"):  # two dates: the earlier was first
+                from pipeline_tui.core.dates import as_datetime
+
+                od, td = as_datetime(oo), as_datetime(tt)
+                if od is not None and td is not None:
+                    merged = oo if od <= td else tt
+                    continue
+            self.conflicts.append((k, bb, oo, tt))
+        return blockmerge.GONE if merged is _MISSING else merged
+
+
+def _at(data: Any, path: tuple[str, ...]) -> Any:
+    for k in path:
+        if not isinstance(data, dict) or k not in data:
+            return _MISSING
+        data = data[k]
+    return data
+
+
+def _by_blocks(base: str, ours: str, theirs: str, resolve: dict[str, str]) -> tuple[str, dict, list] | None:
+    """The merge that keeps each side's text (blockmerge), checked by reading the result back; None when
+    the texts are not in a shape it follows."""
+    decider = _Decider(resolve)
+    merger = blockmerge.Merger(decider.value, decider.parse, decider.edit, tied=decider.tied)
+    try:
+        text = merger.mapping(base, ours, theirs)
+        data = yamlio.loads(text)
+    except (blockmerge.CannotCut, YamlProblem, BadInput):
+        return None
+    if not isinstance(data, dict) or list(data) != merger.order:
+        return None
+    for path, value in merger.expected.items():
+        got = _at(data, path)
+        if value is blockmerge.GONE:
+            if got is not _MISSING:
+                return None
+        elif got != value or not blockmerge._same_types(got, value):
+            return None
+    for path, n in merger.log_lengths.items():
+        got = _at(data, path)
+        if not isinstance(got, list) or len(got) != n:
+            return None
+    return text, data, decider.conflicts
+
+
+def _by_data(base: str, ours: str, theirs: str, resolve: dict[str, str]) -> tuple[str, dict, list]:
+    """The merge by data (any YAML a person can write): our text with the merged data edited in."""
     from pipeline_tui.core.store import edit_text
 
-    try:
-        b, o, t = _parse(base), _parse(ours), _parse(theirs)
-    except YamlProblem as exc:
-        # a version that does not parse (a teammate's hand edit) is no wall: a person's choice for the whole
-        # file, or git's clean line merge, is taken as it is, and `check` reports what is broken in it
-        side = (resolve or {}).get("*")
-        if side in ("ours", "theirs"):
-            return (ours if side == "ours" else theirs), []
-        lined = _line_merge(base, ours, theirs)
-        if lined is not None:
-            return lined, []
-        return None, [Conflict(path, "(file)", None, f"a version does not parse: {exc.message}", None)]
+    b, o, t = _parse(base), _parse(ours), _parse(theirs)
     if not all(isinstance(x, dict) for x in (o, t)) or not isinstance(b, (dict, type(None))):
-        return None, [Conflict(path, "(file)", None, "not a mapping of fields", None)]
+        raise YamlProblem("not a mapping of fields")
     merged, raw = merge_data(b or {}, o, t, resolve)
-    raw = _obvious(raw, merged, resolve or {})
-    if "closed" not in (resolve or {}):  # a person's own choice for `closed` stands
+    raw = _obvious(raw, merged, resolve)
+    if "closed" not in resolve:  # a person's own choice for `closed` stands
         _tie_closed_to_stage(b or {}, o, t, merged)
-    if raw:
-        return None, [Conflict(path, k, bv, ov, tv) for k, bv, ov, tv in raw]
-    if merged == o:
-        return ours, []
-    if merged == t:
-        return theirs, []
-    lined = _line_merge(base, ours, theirs)
+    if merged == o and blockmerge._same_types(merged, o):
+        return ours, o, raw
+    if merged == t and blockmerge._same_types(merged, t):
+        return theirs, t, raw
+    lined = blockmerge.line_merge(base, ours, theirs)
     if lined is not None:
         try:
             if yamlio.loads(lined) == merged:
-                return lined, []
+                return lined, merged, raw
         except YamlProblem:
             pass
-    text = edit_text(ours, _ops_from(o, merged))
     try:
+        text = edit_text(ours, _ops_from(o, merged))
         if yamlio.loads(text) == merged:
-            return text, []
-    except YamlProblem:
+            return text, merged, raw
+    except (YamlProblem, BadInput):
         pass
     from pipeline_tui.core.edit import render_mapping
 
-    return render_mapping(merged, "\r\n" if "\r\n" in ours else "\n"), []  # last resort: same data, new layout
+    return render_mapping(merged), merged, raw  # last resort: same data, new layout
+
+
+def _with_record(text: str, data: dict, raw: list, path: str) -> str:
+    """The text with each conflict's values written down in the file (`merge_conflicts:`), so that
+    whatever a person does next with git (`git add`, commit, `rebase --continue`) keeps both."""
+    from pipeline_tui.core.edit import render_mapping
+    from pipeline_tui.core.store import Op, edit_text
+
+    record: dict[str, dict] = {}
+    for key, bv, ov, tv in raw:
+        item = {}
+        for name, v in (("ours", ov), ("theirs", tv), ("base", bv)):
+            if v is not _MISSING:
+                item[name] = v
+        record[key] = item
+    old = data.get(RECORD_KEY)
+    if isinstance(old, dict):
+        record = {**old, **record}
+    if RECORD_KEY in data:
+        return edit_text(text, [Op("set", (RECORD_KEY,), record)])
+    stem = _stem(path) if path else "ID"
+    ref = "pipeline.yaml" if stem == "pipeline" else stem
+    note = (f"# changed differently on two sides of a merge: the file keeps ours; choose with\n"
+            f"# pipeline resolve {ref} KEY=ours|theirs  (or edit the field and delete this record)\n")
+    return (text if not text or text.endswith("\n") else text + "\n") + note + render_mapping({RECORD_KEY: record})
+
+
+def merge_texts(base: str, ours: str, theirs: str, path: str = "",
+                resolve: dict[str, str] | None = None) -> tuple[str | None, list[Conflict]]:
+    """The merged text and the conflicts left, each with both values.
+
+    With conflicts the text still holds every change of both sides that does not conflict, our value
+    in each conflicting field and a `merge_conflicts:` record of both values: valid YAML, so a person who
+    only knows git (`git add`, commit) loses nothing, and every command points at `pipeline resolve`.
+    None only when a version does not parse and git's line merge of the three is not clean."""
+    resolve = resolve or {}
+    if ours == theirs or theirs == base:
+        return ours, []
+    if ours == base:
+        return theirs, []
+    nl = "\r\n" if "\r\n" in ours else "\n"
+    b, o, t = (x.replace("\r\n", "\n") for x in (base, ours, theirs))
+    done = _by_blocks(b, o, t, resolve)
+    if done is None:
+        try:
+            done = _by_data(b, o, t, resolve)
+        except YamlProblem as exc:
+            # a version that does not parse (a teammate's hand edit) is no wall: a person's choice for the
+            # whole file, or git's clean line merge, is taken as it is, and `check` reports what is broken
+            side = resolve.get("*")
+            if side in ("ours", "theirs"):
+                return (ours if side == "ours" else theirs), []
+            lined = blockmerge.line_merge(base, ours, theirs)
+            if lined is not None:
+                return lined, []
+            return None, [Conflict(path, "(file)", None, f"a version does not parse: {exc.message}", None)]
+    text, data, raw = done
+    if raw:
+        text = _with_record(text, data, raw, path)
+    if nl != "\n":
+        text = text.replace("\n", nl)
+    return text, [Conflict(path, k, bv, ov, tv) for k, bv, ov, tv in raw]
 
 
 def _load_resolve() -> dict[str, dict[str, str]]:
@@ -304,10 +413,11 @@ def merge_files(base: Path, ours: Path, theirs: Path, path: str = "") -> int:
         resolutions = _load_resolve()
         resolve = {**resolutions.get("*", {}), **resolutions.get(_stem(path), {})}
         merged, conflicts = merge_texts(texts[0], texts[1], texts[2], path, resolve)
-    if merged is not None:
+    if merged is not None:  # with conflicts too: then it holds both values, recorded (see merge_texts)
         bom = b"\xef\xbb\xbf" if ours.read_bytes().startswith(b"\xef\xbb\xbf") else b""
         ours.write_bytes(bom + merged.encode("utf-8"))
-        return 0
+        if not conflicts:
+            return 0
     report = os.environ.get(REPORT_ENV)
     if report:
         try:

@@ -49,9 +49,20 @@ class Change:
 
 # --- init -----------------------------------------------------------------------------------------
 
+# When the driver cannot run (its program gone, a crash: exit 2 or more; 1 means conflicts recorded in the
+# file), git's own line merge writes its diff3 markers instead of leaving our side alone, which `git add`
+# would commit as if theirs never happened; `pipeline resolve` later merges such a file field by field.
+DRIVER_FALLBACK = "; s=$?; [ $s -le 1 ] && exit $s; git merge-file --diff3 -L ours -L base -L theirs %A %O %B"
+
+
 def driver_command() -> str:
     """How git runs the merge driver: by the command's name when the `pipeline` on PATH is this very
-    installation (it survives a recreated virtual environment), else by this Python's path."""
+    installation (it survives a recreated virtual environment), else by this Python's path; with git's
+    line merge as the fallback (DRIVER_FALLBACK)."""
+    return _driver_program() + DRIVER_FALLBACK
+
+
+def _driver_program() -> str:
     import shutil
 
     found = shutil.which("pipeline")

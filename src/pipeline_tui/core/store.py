@@ -261,6 +261,10 @@ class Pipeline:
 
             data = yamlio.loads_bytes(raw)
         except YamlProblem as exc:
+            if raw.startswith(b"<<<<<<<") or b"\n<<<<<<<" in raw:  # git's line merge ran (no merge driver)
+                line = raw[: raw.find(b"<<<<<<<")].count(b"\n") + 1
+                return Lead(lead_id, rel, None, pb, broken=f"git left conflict markers here; pipeline resolve "
+                            f"{lead_id} merges the two versions field by field", broken_line=line), raw
             return Lead(lead_id, rel, None, pb, broken=exc.message, broken_line=exc.line), raw
         try:
             return Lead(lead_id, rel, data, pb), raw
@@ -277,6 +281,11 @@ class Pipeline:
         if lead.broken:
             line = next((k[0] for k, _, _ in lead.issues if k and isinstance(k[0], int)), None)
             raise BadInput(f"cannot change this lead: {lead.broken}; fix the file first", path=lead.path, line=line)
+        if "merge_conflicts" in lead.data:  # (merge.RECORD_KEY) a merge's two values wait for a person
+            from pipeline_tui.core.lead import refusal
+
+            raise BadInput(f"cannot change this lead: {refusal(lead_id, lead.data['merge_conflicts'])}",
+                           path=lead.path)
         assert raw is not None
         return lead, raw
 

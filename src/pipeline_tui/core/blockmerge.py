@@ -1,0 +1,425 @@
+"""Three-way merge of YAML *text* by its blocks: what only one side touched stays that side's bytes.
+
+A block mapping is cut into entries: a key's line, the lines of its value, and the comment lines just
+above the key. Entries are merged one by one:
+
+- an entry only one side changed is that side's text, byte for byte (its comments, quoting, indent);
+- one both sides changed is rendered from the merged *value* the caller decided (`merge.merge_data`
+  decides, this module only writes): that side's text when the value is one side's, a nested mapping
+  merged again by its entries, and otherwise our text with the value edited in place;
+- the `log` is a three-way multiset of its items' texts (an item present n times here, m there and k in
+  the base ends n + m - k times): no item is parsed, so a 1 MB log merges in a few milliseconds, and an
+  item that comes in is re-indented to this file's own indentation;
+- comment lines both sides added around an entry are both kept.
+
+Nothing here parses a whole file: the caller parses the result once and checks it reads back as the merged
+data (key order, every merged value, the log's length); anything this cutting cannot follow (a key
+it does not recognise, a flow mapping, a tab) returns None and the caller merges by data instead.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_KEY = re.compile(r"""(?:(?P<plain>[A-Za-z0-9_][A-Za-z0-9_ ./-]*?)|"(?P<dq>[^"\\\n]*)"|'(?P<sq>[^'\n]*)')[ ]*:(?=[ \n]|$)""")
+_DATE = re.compile(r"""(?:^|[\s{,])date:[ ]*['"]?(\d{4}-\d\d-\d\d[^'"\s#,}]*)""")
+
+
+class CannotCut(Exception):
+    """The text is not in the shape this module follows; the caller merges by data."""
+
+
+@dataclass
+class Entry:
+    key: str
+    lead: str  # comment lines just above the key's line
+    body: str  # the key's line and its value's lines
+
+    @property
+    def text(self) -> str:
+        return self.lead + self.body
+
+
+@dataclass
+class Block:
+    head: str  # what comes before the first key (comments, `---`, blank lines)
+    entries: dict[str, Entry]
+    indent: int
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _is_comment(line: str) -> bool:
+    return line.lstrip(" ").startswith("#")
+
+
+def _blank(line: str) -> bool:
+    return not line.strip()
+
+
+def cut(text: str) -> Block:
+    """The block mapping `text` holds (at any indentation), cut into entries."""
+    lines = text.splitlines(keepends=True)
+    if "\t" in text or any(ln.startswith(("---", "...", "%")) and i for i, ln in enumerate(lines)):
+        raise CannotCut("tabs or several documents")
+    ind = None
+    starts: list[tuple[int, str]] = []  # (line number, key)
+    for i, line in enumerate(lines):
+        if _blank(line) or _is_comment(line) or (i == 0 and line.startswith("---")):
+            continue
+        col = _indent(line)
+        if ind is None:
+            ind = col
+        if col < ind:
+            raise CannotCut("a line left of the mapping")
+        if col > ind:
+            continue
+        rest = line[col:]
+        if rest.startswith("- ") or rest.rstrip("\r\n") == "-":
+            if not starts:
+                raise CannotCut("a list, not a mapping")
+            continue  # an indentless list belongs to the key above
+        m = _KEY.match(rest)
+        if not m:
+            raise CannotCut(f"not a key line: {line!r}")
+        key = m.group("plain") if m.group("plain") is not None else (m.group("dq") if m.group("dq") is not None
+                                                                     else m.group("sq"))
+        if any(k == key for _, k in starts):
+            raise CannotCut("a key twice")
+        starts.append((i, key))
+    if ind is None:
+        return Block(text, {}, 0)
+    bounds = [s for s, _ in starts] + [len(lines)]
+    cuts = []  # where each entry's text begins: comment lines just above the key go with it
+    for n, (s, _key) in enumerate(starts):
+        j = s
+        lo = bounds[n - 1] + 1 if n else 0
+        while j > lo and (_is_comment(lines[j - 1]) and _indent(lines[j - 1]) <= ind or _blank(lines[j - 1])):
+            j -= 1
+        while j < s and _blank(lines[j]):  # blank lines stay with the entry above
+            j += 1
+        cuts.append(j)
+    head = "".join(lines[: cuts[0]])
+    entries = {}
+    for n, (s, key) in enumerate(starts):
+        end = cuts[n + 1] if n + 1 < len(starts) else len(lines)
+        entries[key] = Entry(key, "".join(lines[cuts[n]: s]), "".join(lines[s:end]))
+    return Block(head, entries, ind)
+
+
+def line_merge(base: str, ours: str, theirs: str) -> str | None:
+    """git's own line merge of three texts, when it is clean."""
+    if ours == theirs or theirs == base:
+        return ours
+    if ours == base:
+        return theirs
+    with tempfile.TemporaryDirectory(prefix="pipeline-merge-") as tmp:
+        paths = []
+        for name, text in (("ours", ours), ("base", base), ("theirs", theirs)):
+            p = Path(tmp) / name
+            p.write_text(text, encoding="utf-8", newline="")
+            paths.append(str(p))
+        try:
+            res = subprocess.run(["git", "merge-file", "-p", *paths], capture_output=True, check=False)
+        except OSError:
+            return None
+        if res.returncode != 0:
+            return None
+        return res.stdout.decode("utf-8", "replace")
+
+
+def comments_merge(base: str, ours: str, theirs: str) -> str:
+    """Lines of comments (and blank lines) both sides changed: git's line merge when clean, else ours
+    followed by the lines only theirs added (nothing either side wrote is dropped)."""
+    merged = line_merge(base, ours, theirs)
+    if merged is not None:
+        return merged
+    had = set(base.splitlines()) | set(ours.splitlines())
+    extra = [ln for ln in theirs.splitlines(keepends=True) if ln.rstrip("\r\n") not in had]
+    return _ended(ours) + "".join(extra)
+
+
+def _ended(text: str) -> str:
+    return text if not text or text.endswith("\n") else text + "\n"
+
+
+def _added_comments(base: str, side: str, other: str) -> str:
+    """Full-line comments `side` added (not in the base) that `other` does not have."""
+    had = {ln.strip() for ln in base.splitlines()} | {ln.strip() for ln in other.splitlines()}
+    return "".join(_ended(ln) for ln in side.splitlines(keepends=True)
+                   if _is_comment(ln) and ln.strip() not in had)
+
+
+# --- lists of items ------------------------------------------------------------------------------------
+
+def _items(body: str) -> tuple[str, list[str], int] | None:
+    """A key line followed by a block list: (the key line, each item's text, the items' indentation);
+    None when the value is something else. An empty flow list (`log: []`) has no items."""
+    first, _, rest = body.partition("\n")
+    first += "\n" if _ else ""
+    lines = rest.splitlines(keepends=True)
+    after = first.split(":", 1)[1].split(" #", 1)[0].strip() if ":" in first else ""
+    if after == "[]" and not any(not _blank(ln) and not _is_comment(ln) for ln in lines):
+        return first, [], -1
+    if after:
+        return None
+    content = [ln for ln in lines if not _blank(ln) and not _is_comment(ln)]
+    if not content:
+        return None
+    ind = _indent(content[0])
+    if not content[0][ind:].startswith(("- ", "-\n", "-\r\n")) and content[0][ind:].rstrip() != "-":
+        return None
+    starts = []
+    for i, ln in enumerate(lines):
+        if _blank(ln) or _is_comment(ln):
+            continue
+        col = _indent(ln)
+        if col < ind:
+            return None
+        if col == ind:
+            if not (ln[col:].startswith("- ") or ln[col:].rstrip("\r\n") == "-"):
+                return None
+            starts.append(i)
+    items = []
+    for n, s in enumerate(starts):
+        j = s
+        lo = starts[n - 1] + 1 if n else 0
+        while j > lo and _is_comment(lines[j - 1]) and _indent(lines[j - 1]) <= ind:
+            j -= 1  # comment lines just above an item go with it
+        items.append(j)
+    texts = []
+    for n, j in enumerate(items):
+        end = items[n + 1] if n + 1 < len(items) else len(lines)
+        texts.append("".join(lines[j:end]))
+    if items[0] > 0:  # lines between the key line and the first item (blank, comments further right)
+        first += "".join(lines[: items[0]])
+    return first, texts, ind
+
+
+def _shift(text: str, by: int) -> str:
+    """Every line of an item moved right (or left) by `by` columns; blank lines left alone."""
+    if by == 0:
+        return text
+    out = []
+    for ln in text.splitlines(keepends=True):
+        if _blank(ln):
+            out.append(ln)
+        elif by > 0:
+            out.append(" " * by + ln)
+        else:
+            out.append(ln[min(-by, _indent(ln)):])
+    return "".join(out)
+
+
+def _date_of(item: str) -> str:
+    m = _DATE.search(item)
+    return m.group(1) if m else ""
+
+
+def merge_items(base: list[str], ours: list[str], theirs: list[str], ind: tuple[int, int, int]) -> list[str]:
+    """A three-way multiset merge of list items by their text (indentation aside): an item n times here,
+    m times there and k times in the base ends max(0, n + m - k) times. Ours keep their order; theirs
+    that are new are merged in by date (ours first on the same date), in their own order, indented as
+    ours are."""
+    bi, oi, ti = ind
+    target = oi if oi >= 0 else (ti if ti >= 0 else bi)
+    kb = [_shift(x, -bi) for x in base] if bi >= 0 else []
+    ko = [_shift(x, -oi) for x in ours] if oi >= 0 else []
+    kt = [_shift(x, -ti) for x in theirs] if ti >= 0 else []
+    cb, co, ct = Counter(kb), Counter(ko), Counter(kt)
+    budget = {k: max(0, co[k] + ct[k] - cb[k]) for k in co.keys() | ct.keys()}
+    out = []
+    for k, text in zip(ko, ours, strict=True):
+        if budget.get(k, 0) > 0:
+            budget[k] -= 1
+            out.append(text)
+    new = []
+    for k in kt:
+        if budget.get(k, 0) > 0:
+            budget[k] -= 1
+            new.append(_shift(k, target))
+    if not new:
+        return out
+    merged, i = [], 0
+    for text in new:
+        when = _date_of(text)
+        while i < len(out) and _date_of(out[i]) <= when:
+            merged.append(out[i])
+            i += 1
+        merged.append(text)
+    merged.extend(out[i:])
+    return merged
+
+
+# --- mappings ------------------------------------------------------------------------------------------
+
+class Merger:
+    """Writes the merged text of three block mappings. `value(path)` gives the merged value of an entry
+    both sides changed (from the data merge), `parse(text)` reads one entry; `log_keys` are merged as
+    item multisets without parsing."""
+
+    def __init__(self, value: Callable[[tuple[str, ...], str | None, str | None, str | None], Any],
+                 parse: Callable[[str], Any], edit: Callable[[str, str, Any], str], log_keys=("log",),  # noqa: ANN001
+                 tied: Callable[[tuple[str, ...]], str | None] | None = None):
+        self.value = value
+        self.tied = tied
+        self.parse = parse
+        self.edit = edit
+        self.log_keys = log_keys
+        self.first = ("stage",)
+        self.log_lengths: dict[tuple[str, ...], int] = {}
+        self.order: list[str] = []  # the top-level keys of the result, in order
+        self.expected: dict[tuple[str, ...], Any] = {}  # merged values the result must read back as
+
+    def mapping(self, base: str, ours: str, theirs: str, path: tuple[str, ...] = ()) -> str:
+        if ours == theirs or theirs == base:
+            return ours
+        if ours == base:
+            return theirs
+        b, o, t = cut(base), cut(ours), cut(theirs)
+        head = comments_merge(b.head, o.head, t.head)
+        chosen: dict[str, str] = {}
+        keys = list(o.entries) + [k for k in t.entries if k not in o.entries]
+        keys.sort(key=lambda k: k not in self.first)  # (the stage is decided before `closed`, which follows it)
+        for key in keys:
+            be, oe, te = b.entries.get(key), o.entries.get(key), t.entries.get(key)
+            text = self.entry(path + (key,), be, oe, te, o.indent if oe else t.indent)
+            if text is not None:
+                chosen[key] = text
+        out = _ended(head) if head and chosen else head
+        first, second = list(o.entries), list(t.entries)
+        if [k for k in first if k in b.entries] == [k for k in b.entries if k in first] and \
+                [k for k in second if k in b.entries] != [k for k in b.entries if k in second]:
+            first, second = second, first  # only theirs reordered the keys: their order
+        order = _order(first, second, chosen)
+        if not path:
+            self.order = order
+        for n, key in enumerate(order):
+            out += chosen[key] if n == len(order) - 1 else _ended(chosen[key])
+        return out
+
+    def entry(self, path: tuple[str, ...], be: Entry | None, oe: Entry | None, te: Entry | None,
+              indent: int) -> str | None:
+        tied = self.tied(path) if self.tied else None
+        if tied in ("ours", "theirs"):  # this entry goes with another's choice (`closed` with the stage)
+            e = oe if tied == "ours" else te
+            self.expected[path] = self.parse(e.body) if e else GONE
+            return e.text if e else None
+        bt, ot, tt = (e.text if e else None for e in (be, oe, te))
+        if ot == tt or tt == bt:
+            return ot
+        if ot == bt:
+            return tt
+        if oe is None or te is None:  # deleted on one side, changed on the other: the data merge decides
+            value = self.value(path, be and be.body, oe and oe.body, te and te.body)
+            self.expected[path] = value
+            if value is GONE:
+                return None
+            side = oe or te
+            return side.text
+        lead = comments_merge(be.lead if be else "", oe.lead, te.lead)
+        body = self.body(path, be.body if be else None, oe.body, te.body, indent)
+        return lead + body
+
+    def body(self, path: tuple[str, ...], b: str | None, o: str, t: str, indent: int) -> str:
+        if o == t or t == b:
+            return o
+        if o == b:
+            return t
+        if path[-1] in self.log_keys and len(path) == 1:
+            merged = self._log(path, b, o, t)
+            if merged is not None:
+                return merged
+        value = self.value(path, b, o, t)
+        self.expected[path] = value
+        bv, ov, tv = (self.parse(x) if x is not None else GONE for x in (b, o, t))
+        if value == ov and _same_types(value, ov):
+            return self._with_comments(b, o, t)
+        if value == tv and _same_types(value, tv):
+            return self._with_comments(b, t, o)
+        if isinstance(value, dict) and isinstance(ov, dict) and isinstance(tv, dict):
+            nested = self._nested(path, b, o, t)
+            if nested is not None:
+                return nested
+        return self.edit(o, path[-1], value)
+
+    def _with_comments(self, base: str | None, winner: str, loser: str) -> str:
+        """The winner's text, with the full-line comments the loser added kept (just above the value)."""
+        lined = line_merge(base or "", winner, loser)
+        if lined is not None and self.parse(lined) == self.parse(winner):
+            return lined
+        extra = _added_comments(base or "", loser, winner)
+        if not extra:
+            return winner
+        first, sep, rest = winner.partition("\n")
+        return first + sep + extra + rest if sep else _ended(winner) + extra
+
+    def _nested(self, path: tuple[str, ...], b: str | None, o: str, t: str) -> str | None:
+        parts = []
+        for x in (b or "", o, t):
+            first, sep, rest = x.partition("\n")
+            after = first.split(":", 1)[1].split(" #", 1)[0].strip() if ":" in first else "?"
+            if x and after:  # a flow mapping or something else on the key's line
+                return None
+            parts.append((first + sep, rest))
+        if not parts[0][0]:
+            parts[0] = (parts[1][0], "")
+        line = line_merge(parts[0][0], parts[1][0], parts[2][0]) or parts[1][0]
+        inner = Merger(self.value, self.parse, self.edit, (), self.tied)
+        text = inner.mapping(parts[0][1], parts[1][1], parts[2][1], path)
+        self.expected.update(inner.expected)
+        return line + text
+
+    def _log(self, path: tuple[str, ...], b: str | None, o: str, t: str) -> str | None:
+        cuts = [_items(x) if x is not None else ("", [], -1) for x in (b, o, t)]
+        if any(c is None for c in cuts):
+            return None
+        (bl, bitems, bi), (ol, oitems, oi), (tl, titems, ti) = cuts  # type: ignore[misc]
+        if oi < 0 and ti < 0:
+            return None
+        if bi >= 0 and oi == bi and ti >= 0 and ti != bi:  # only theirs re-indented the list: theirs lead
+            items = merge_items(bitems, titems, oitems, (bi, ti, oi))
+        else:
+            items = merge_items(bitems, oitems, titems, (bi, oi, ti))
+        if not items:
+            return None  # every item gone: the data merge writes the empty list
+        self.log_lengths[path] = len(items)
+        first = tl if oi < 0 else (line_merge(bl, ol, tl) or ol)  # ours was `log: []`: theirs' key line
+        return _ended(first) + "".join(_ended(x) for x in items[:-1]) + items[-1]
+
+
+GONE = object()  # a value deleted on one side
+
+
+def _same_types(a: Any, b: Any) -> bool:
+    """`1 == 1.0 == True` in Python, not in YAML: a merged value is one side's only if its types match."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return all(_same_types(v, b.get(k)) for k, v in a.items())
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same_types(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b)
+
+
+def _order(ours: list[str], theirs: list[str], chosen: dict[str, str]) -> list[str]:
+    """Our key order; a key only theirs has goes right after the key it follows there."""
+    out = [k for k in ours if k in chosen]
+    placed = set(out)
+    for i, k in enumerate(theirs):
+        if k in chosen and k not in placed:
+            at = 0
+            for p in reversed(theirs[:i]):
+                if p in placed:
+                    at = out.index(p) + 1
+                    break
+            out.insert(at, k)
+            placed.add(k)
+    return out
