@@ -452,3 +452,21 @@ async def test_a_query_is_filtered_again_when_git_tells_how_long_leads_sat(tmp_p
         await pilot.press("space")  # the same words again keep what they show
         await pilot.pause()
         assert "Stuck Lead" in table_text(app)
+
+
+async def test_the_status_line_warns_when_the_merge_driver_is_missing(two_leads):
+    """Issue 15 case 9: a clone where a plain git pull would merge lead files line by line says so."""
+    pipe, _, _ = two_leads
+    git(pipe.root, "config", "--unset", "merge.pipeline-lead.driver")
+    app = make_app(pipe.root, today=TODAY, watch=False)
+    async with app.run_test(size=(260, 30)) as pilot:
+        await loaded(pilot)
+        assert "merge driver missing: run pipeline sync" in shown(app.screen.query_one("#status"))
+    from pipeline_tui.core.gitrepo import GitRepo
+    from pipeline_tui.core.ops import configure_merge_driver
+
+    configure_merge_driver(GitRepo(pipe.root))
+    app = make_app(pipe.root, today=TODAY, watch=False)
+    async with app.run_test(size=(260, 30)) as pilot:
+        await loaded(pilot)
+        assert "merge driver" not in shown(app.screen.query_one("#status"))

@@ -10,7 +10,7 @@ from pipeline_tui.core.errors import YamlProblem
 from pipeline_tui.core.files import MAX_BYTES, read_limited
 from pipeline_tui.core.lead import Lead
 from pipeline_tui.core.problems import Problem, line_of
-from pipeline_tui.core.store import LEADS_DIR, Pipeline
+from pipeline_tui.core.store import LEADS_DIR, PLAYBOOK_FILE, Pipeline
 
 
 def duplicate_problems(pipe: Pipeline, leads: list[Lead]) -> list[Problem]:
@@ -131,6 +131,17 @@ def uncommitted_problems(pipe: Pipeline) -> list[Problem]:
     return out
 
 
+def merge_record_problems(pipe: Pipeline) -> list[Problem]:
+    """The playbook holding a merge's two versions of a setting (a lead's are in its own problems)."""
+    from pipeline_tui.core.resolve import pending
+
+    out = []
+    for p in pending(pipe, PLAYBOOK_FILE):
+        for line in p.lines():
+            out.append(Problem(PLAYBOOK_FILE, 1, line.split(": ", 1)[1], "error"))
+    return out
+
+
 def check_pipeline(pipe: Pipeline, leads: list[Lead] | None = None, today: dt.date | None = None) -> list[Problem]:
     from pipeline_tui.core.stage_history import attach, stage_history
 
@@ -156,5 +167,6 @@ def check_pipeline(pipe: Pipeline, leads: list[Lead] | None = None, today: dt.da
     problems.extend(uncommitted_problems(pipe))
     problems.extend(pending_problems(pipe))
     problems.extend(driver_problems(pipe))
+    problems.extend(merge_record_problems(pipe))
     n = len(pipe.playbook.problems)  # the playbook first, then file by file, line by line
     return problems[:n] + sorted(problems[n:], key=lambda p: (p.path, p.line))

@@ -159,12 +159,18 @@ def pending(pipe: Pipeline, only: str | None = None) -> list[Pending]:
 
 
 def _choices(record: dict, choices: dict[str, str], rel: str) -> dict[str, str]:
+    for short in [k for k in choices if k not in record and k not in ("*", "all")]:
+        ends = [k for k in record if k.endswith("." + short)]  # `min_grade` for qualification....min_grade
+        if len(ends) == 1:
+            choices = {**{k: v for k, v in choices.items() if k != short}, ends[0]: choices[short]}
     unknown = [k for k in choices if k not in ("*", "all") and k not in record]
     if unknown:
         raise BadInput(f"no conflict on {visible(unknown[0])!r} here; the conflicts are: "
                        f"{', '.join(visible(k) for k in record) or 'none'}", path=rel)
     every = choices.get("*") or choices.get("all")
     chosen = {k: choices.get(k) or every for k in record}
+    if "(file)" in record and "(file)" not in choices and record.keys() != {"(file)"}:
+        chosen.pop("(file)", None)
     if "closed" in record and "closed" not in choices and chosen.get("stage"):
         chosen["closed"] = chosen["stage"]  # the close date goes with the stage it was set with
     return {k: v for k, v in chosen.items() if v}

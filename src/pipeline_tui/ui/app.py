@@ -70,6 +70,7 @@ class PipelineApp(WorkerErrors, App):
         self._reread: dict[str, int] = {}
         self._scan_seconds = 0.0
         self.health: tuple[int, int, int] = (0, 0, 0)
+        self.driver_warning: str | None = None  # set by the health worker (see _driver_warning)
         self.stage_hist = None  # what git remembers of every lead's stages (core.stage_history), once read
         self.sub_title = visible(self.pipe.root.name)
 
@@ -138,6 +139,7 @@ class PipelineApp(WorkerErrors, App):
         self.stage_hist = stage_history(self.pipe.root)
         attach(leads, self.stage_hist)
         rotting = sum(1 for x in leads if x.rotting(self.today) is not None)
+        self.driver_warning = _driver_warning(self.pipe)
         return warnings, len(pb.problems) + sum(1 for x in leads if x.has_errors), rotting
 
     def check_disk(self) -> None:
@@ -355,3 +357,16 @@ class PipelineApp(WorkerErrors, App):
 def make_app(root: Path, today: dt.date | None = None, watch: bool = True, watch_interval: float = 2.0) -> PipelineApp:
     """The one way to build the app: the CLI, the tests and the snapshot apps all call this."""
     return PipelineApp(Path(root), today=today, watch=watch, watch_interval=watch_interval)
+
+
+def _driver_warning(pipe) -> str | None:  # noqa: ANN001
+    """A clone where a plain `git pull` would merge lead files line by line (no merge driver, or its
+    program gone): said on the status line, with what to run."""
+    from pipeline_tui.core.errors import PipelineError
+    from pipeline_tui.core.gitrepo import GitRepo
+    from pipeline_tui.core.ops import merge_driver_problem
+
+    try:
+        return merge_driver_problem(GitRepo(pipe.root))
+    except (PipelineError, OSError):
+        return None

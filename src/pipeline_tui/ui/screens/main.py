@@ -127,6 +127,9 @@ class MainScreen(LeadActions, Screen):
         text.append(f"{warnings} mix warning{'s' if warnings != 1 else ''} (m)", style="yellow" if warnings else "")
         text.append(" · ")
         text.append(f"{problems} problem{'s' if problems != 1 else ''} (p)", style="red" if problems else "")
+        if getattr(self.app, "driver_warning", None):
+            text.append(" · ")
+            text.append("merge driver missing: run pipeline sync (or press y)", style="bold yellow")
         status.update(text)
 
     # --- actions ---
