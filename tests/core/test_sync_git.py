@@ -207,3 +207,20 @@ def test_sync_still_stops_on_a_same_field_conflict_and_changes_nothing(team):
         sync(b)
     assert b.lead_path(lead).read_bytes() == before
     assert _git(b, "status", "--porcelain") == ""
+
+
+def test_the_very_same_note_logged_on_two_clones_is_kept_twice_by_sync(tmp_path):
+    """Two people each leave a voicemail on one lead the same day and log it in the same words: the two
+    files are byte for byte the same, so git keeps one copy without asking the driver. `pipeline sync`
+    counts them: two entries on both clones."""
+    a, (b,), lead, _ = make_team(tmp_path)
+    for p in (a, b):
+        log_activity(p, lead, "call", "Left voicemail", today=TODAY)
+    assert a.lead_path(lead).read_bytes() == b.lead_path(lead).read_bytes()
+    sync(a)
+    sync(b)
+    sync(a)
+    for p in (a, b):
+        assert _notes(p, lead).count("Left voicemail") == 2
+    assert a.lead_path(lead).read_bytes() == b.lead_path(lead).read_bytes()
+    assert _errors(a) == []

@@ -66,53 +66,83 @@ def _blank(line: str) -> bool:
     return not line.strip()
 
 
+_FIRST = re.compile(r"^( *)[^ \r\n#]", re.M)
+_DOC_MARK = re.compile(r"\n(?:---|\.\.\.)(?:[ \r\n]|$)")
+
+
+def _line_at(text: str, start: int) -> str:
+    end = text.find("\n", start)
+    return text[start:] if end < 0 else text[start:end + 1]
+
+
+def _back_over_comments(text: str, start: int, lo: int, ind: int) -> int:
+    """Where an entry starting at `start` really begins: the comment lines (at the entry's indentation or
+    left of it) just above it go with it; blank lines between stay with what is above."""
+    j = start
+    while j > lo:
+        prev = text.rfind("\n", 0, j - 1) + 1
+        line = text[prev:j]
+        stripped = line.lstrip(" ")
+        if not stripped.strip():
+            j = prev
+            continue
+        if stripped.startswith("#") and len(line) - len(stripped) <= ind:
+            j = prev
+            continue
+        break
+    while j < start:  # blank lines at the top of the run stay with the entry above
+        line = _line_at(text, j)
+        if line.strip():
+            break
+        j += len(line)
+    return j
+
+
+def _starts(text: str, ind: int, pos: int = 0) -> list[int]:
+    """Offsets of the lines whose content begins exactly at column `ind` (comments aside)."""
+    return [m.start() for m in re.finditer(rf"^ {{{ind}}}(?=[^ \r\n#])", text[pos:], re.M)] if not pos else \
+        [m.start() + pos for m in re.finditer(rf"^ {{{ind}}}(?=[^ \r\n#])", text[pos:], re.M)]
+
+
 def cut(text: str) -> Block:
     """The block mapping `text` holds (at any indentation), cut into entries."""
-    lines = text.splitlines(keepends=True)
-    if "\t" in text or any(ln.startswith(("---", "...", "%")) and i for i, ln in enumerate(lines)):
+    if "\t" in text or text.startswith("%") or _DOC_MARK.search(text):
         raise CannotCut("tabs or several documents")
-    ind = None
-    starts: list[tuple[int, str]] = []  # (line number, key)
-    for i, line in enumerate(lines):
-        if _blank(line) or _is_comment(line) or (i == 0 and line.startswith("---")):
-            continue
-        col = _indent(line)
-        if ind is None:
-            ind = col
-        if col < ind:
-            raise CannotCut("a line left of the mapping")
-        if col > ind:
-            continue
-        rest = line[col:]
+    pos = len(_line_at(text, 0)) if text.startswith("---") else 0
+    m = _FIRST.search(text, pos)
+    if m is None:
+        return Block(text, {}, 0)
+    ind = len(m.group(1))
+    if ind and re.search(rf"^ {{0,{ind - 1}}}[^ \r\n#]", text[pos:], re.M):
+        raise CannotCut("a line left of the mapping")
+    starts: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    for at in _starts(text, ind, pos):
+        rest = _line_at(text, at)[ind:]
         if rest.startswith("- ") or rest.rstrip("\r\n") == "-":
             if not starts:
                 raise CannotCut("a list, not a mapping")
             continue  # an indentless list belongs to the key above
-        m = _KEY.match(rest)
-        if not m:
-            raise CannotCut(f"not a key line: {line!r}")
-        key = m.group("plain") if m.group("plain") is not None else (m.group("dq") if m.group("dq") is not None
-                                                                     else m.group("sq"))
-        if any(k == key for _, k in starts):
+        km = _KEY.match(rest)
+        if not km:
+            raise CannotCut(f"not a key line: {rest!r}")
+        key = km.group("plain") if km.group("plain") is not None else (km.group("dq") if km.group("dq") is not None
+                                                                       else km.group("sq"))
+        if key in seen:
             raise CannotCut("a key twice")
-        starts.append((i, key))
-    if ind is None:
-        return Block(text, {}, 0)
-    bounds = [s for s, _ in starts] + [len(lines)]
-    cuts = []  # where each entry's text begins: comment lines just above the key go with it
-    for n, (s, _key) in enumerate(starts):
-        j = s
-        lo = bounds[n - 1] + 1 if n else 0
-        while j > lo and (_is_comment(lines[j - 1]) and _indent(lines[j - 1]) <= ind or _blank(lines[j - 1])):
-            j -= 1
-        while j < s and _blank(lines[j]):  # blank lines stay with the entry above
-            j += 1
-        cuts.append(j)
-    head = "".join(lines[: cuts[0]])
+        seen.add(key)
+        starts.append((at, key))
+    cuts = []
+    for n, (at, _key) in enumerate(starts):
+        lo = starts[n - 1][0] + len(_line_at(text, starts[n - 1][0])) if n else pos
+        cuts.append(_back_over_comments(text, at, lo, ind) if n else at)
+    if starts:  # comments above the first key stay in the head
+        cuts[0] = starts[0][0]
+    head = text[: cuts[0]] if starts else text
     entries = {}
-    for n, (s, key) in enumerate(starts):
-        end = cuts[n + 1] if n + 1 < len(starts) else len(lines)
-        entries[key] = Entry(key, "".join(lines[cuts[n]: s]), "".join(lines[s:end]))
+    for n, (at, key) in enumerate(starts):
+        end = cuts[n + 1] if n + 1 < len(starts) else len(text)
+        entries[key] = Entry(key, text[cuts[n]:at], text[at:end])
     return Block(head, entries, ind)
 
 
@@ -164,44 +194,25 @@ def _added_comments(base: str, side: str, other: str) -> str:
 def _items(body: str) -> tuple[str, list[str], int] | None:
     """A key line followed by a block list: (the key line, each item's text, the items' indentation);
     None when the value is something else. An empty flow list (`log: []`) has no items."""
-    first, _, rest = body.partition("\n")
-    first += "\n" if _ else ""
-    lines = rest.splitlines(keepends=True)
+    first = _line_at(body, 0)
+    rest = body[len(first):]
     after = first.split(":", 1)[1].split(" #", 1)[0].strip() if ":" in first else ""
-    if after == "[]" and not any(not _blank(ln) and not _is_comment(ln) for ln in lines):
+    m = _FIRST.search(rest)
+    if after == "[]" and m is None:
         return first, [], -1
-    if after:
+    if after or m is None:
         return None
-    content = [ln for ln in lines if not _blank(ln) and not _is_comment(ln)]
-    if not content:
+    ind = len(m.group(1))
+    if rest[m.end() - 1] != "-" or rest[m.end():m.end() + 1] not in (" ", "\n", "\r", ""):
         return None
-    ind = _indent(content[0])
-    if not content[0][ind:].startswith(("- ", "-\n", "-\r\n")) and content[0][ind:].rstrip() != "-":
+    if ind and re.search(rf"^ {{0,{ind - 1}}}[^ \r\n#]", rest, re.M):
         return None
-    starts = []
-    for i, ln in enumerate(lines):
-        if _blank(ln) or _is_comment(ln):
-            continue
-        col = _indent(ln)
-        if col < ind:
-            return None
-        if col == ind:
-            if not (ln[col:].startswith("- ") or ln[col:].rstrip("\r\n") == "-"):
-                return None
-            starts.append(i)
-    items = []
-    for n, s in enumerate(starts):
-        j = s
-        lo = starts[n - 1] + 1 if n else 0
-        while j > lo and _is_comment(lines[j - 1]) and _indent(lines[j - 1]) <= ind:
-            j -= 1  # comment lines just above an item go with it
-        items.append(j)
-    texts = []
-    for n, j in enumerate(items):
-        end = items[n + 1] if n + 1 < len(items) else len(lines)
-        texts.append("".join(lines[j:end]))
-    if items[0] > 0:  # lines between the key line and the first item (blank, comments further right)
-        first += "".join(lines[: items[0]])
+    starts = _starts(rest, ind)
+    if any(not (rest.startswith("- ", s + ind) or rest[s + ind:s + ind + 2].rstrip("\r\n") == "-") for s in starts):
+        return None  # something at the items' indentation that is not an item
+    cuts = [starts[0]] + [_back_over_comments(rest, s, starts[n] + 1, ind) for n, s in enumerate(starts[1:])]
+    first += rest[: cuts[0]]  # lines between the key line and the first item
+    texts = [rest[c: cuts[n + 1] if n + 1 < len(cuts) else len(rest)] for n, c in enumerate(cuts)]
     return first, texts, ind
 
 
@@ -232,9 +243,11 @@ def merge_items(base: list[str], ours: list[str], theirs: list[str], ind: tuple[
     ours are."""
     bi, oi, ti = ind
     target = oi if oi >= 0 else (ti if ti >= 0 else bi)
-    kb = [_shift(x, -bi) for x in base] if bi >= 0 else []
-    ko = [_shift(x, -oi) for x in ours] if oi >= 0 else []
-    kt = [_shift(x, -ti) for x in theirs] if ti >= 0 else []
+
+    def norm(items: list[str], at: int) -> list[str]:  # as they would stand here: compared, and written
+        return items if at in (target, -1) else [_shift(x, target - at) for x in items]
+
+    kb, ko, kt = norm(base, bi), norm(ours, oi), norm(theirs, ti)
     cb, co, ct = Counter(kb), Counter(ko), Counter(kt)
     budget = {k: max(0, co[k] + ct[k] - cb[k]) for k in co.keys() | ct.keys()}
     out = []
@@ -246,7 +259,7 @@ def merge_items(base: list[str], ours: list[str], theirs: list[str], ind: tuple[
     for k in kt:
         if budget.get(k, 0) > 0:
             budget[k] -= 1
-            new.append(_shift(k, target))
+            new.append(k)
     if not new:
         return out
     merged, i = [], 0

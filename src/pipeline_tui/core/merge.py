@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from pipeline_tui.core import blockmerge, yamlio
 from pipeline_tui.core.errors import BadInput, YamlProblem
 
@@ -267,28 +269,42 @@ def _at(data: Any, path: tuple[str, ...]) -> Any:
 
 
 def _by_blocks(base: str, ours: str, theirs: str, resolve: dict[str, str]) -> tuple[str, dict, list] | None:
-    """The merge that keeps each side's text (blockmerge), checked by reading the result back; None when
-    the texts are not in a shape it follows."""
+    """The merge that keeps each side's text (blockmerge), checked by reading the result back: its keys in
+    the order written, each log's length (a wrong cut would show as a key or an item the reader does not
+    see) and every value merged by data. Only what changed is built into values (a 1 MB log is composed,
+    never constructed). None when the texts are not in a shape blockmerge follows."""
     decider = _Decider(resolve)
     merger = blockmerge.Merger(decider.value, decider.parse, decider.edit, tied=decider.tied)
     try:
         text = merger.mapping(base, ours, theirs)
-        data = yamlio.loads(text)
-    except (blockmerge.CannotCut, YamlProblem, BadInput):
+        root = yamlio.compose(text, strict=True)
+    except (blockmerge.CannotCut, YamlProblem, BadInput, ValueError, RecursionError):
         return None
-    if not isinstance(data, dict) or list(data) != merger.order:
+    if root is None or not isinstance(root, yaml.MappingNode):
         return None
-    for path, value in merger.expected.items():
-        got = _at(data, path)
-        if value is blockmerge.GONE:
-            if got is not _MISSING:
+    nodes = {}
+    for k, v in root.value:
+        if not isinstance(k, yaml.ScalarNode) or k.value in nodes:
+            return None
+        nodes[k.value] = v
+    if list(nodes) != merger.order:
+        return None
+    try:
+        for path, value in merger.expected.items():
+            got = yamlio.construct(nodes[path[0]]) if path[0] in nodes else _MISSING
+            got = _at({path[0]: got}, path) if got is not _MISSING else _MISSING
+            if value is blockmerge.GONE:
+                if got is not _MISSING:
+                    return None
+            elif got != value or not blockmerge._same_types(got, value):
                 return None
-        elif got != value or not blockmerge._same_types(got, value):
-            return None
-    for path, n in merger.log_lengths.items():
-        got = _at(data, path)
-        if not isinstance(got, list) or len(got) != n:
-            return None
+        for path, n in merger.log_lengths.items():
+            node = nodes.get(path[0])
+            if not isinstance(node, yaml.SequenceNode) or len(node.value) != n:
+                return None
+        data = {RECORD_KEY: yamlio.construct(nodes[RECORD_KEY])} if RECORD_KEY in nodes else {}
+    except YamlProblem:
+        return None
     return text, data, decider.conflicts
 
 

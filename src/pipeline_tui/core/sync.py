@@ -308,6 +308,68 @@ def _merge(g: _Git, ref: str, remote: str, branch: str, resolve: dict) -> None:
         os.unlink(report)
 
 
+def _count_identical_notes(g: _Git, rel: str, before: str) -> None:
+    """Both sides logged the very same entry (the same call, on the same day, with the same words): git
+    sees one change made twice and keeps one copy, without asking the merge driver. Log entries are
+    counted, not collapsed (merge.py), so the merge commit just made gets the second copy back."""
+    parents = g.out("rev-list", "--parents", "-n", "1", "HEAD").split()
+    if len(parents) != 3 or parents[1] != before:  # no merge commit made here (a fast-forward)
+        return
+    ours, theirs = parents[1], parents[2]
+    base = g.out("merge-base", ours, theirs)
+    if not base:
+        return
+    prefix = "" if rel in ("", ".") else rel.rstrip("/") + "/"
+    both = set(g.out("diff", "--name-only", "--no-renames", base, ours, "--", f"{prefix}leads").splitlines()) & \
+        set(g.out("diff", "--name-only", "--no-renames", base, theirs, "--", f"{prefix}leads").splitlines())
+    fixed = []
+    for name in sorted(both):
+        if g.out("rev-parse", f"{ours}:{name}") != g.out("rev-parse", f"{theirs}:{name}"):
+            continue  # different on the two sides: the merge driver counted them
+        text = _extra_copies(g.run("show", f"{base}:{name}").stdout, (g.top / name))
+        if text is not None:
+            (g.top / name).write_bytes(text)
+            fixed.append(name)
+    if fixed:
+        g.run("add", "--", *fixed)
+        g.run("commit", "-q", "--amend", "--no-edit")
+
+
+def _extra_copies(base_text: str, path: Path) -> bytes | None:
+    """The file with the entries its log gained since the base written once more (None: none gained)."""
+    from collections import Counter
+
+    from pipeline_tui.core.merge import _entry_key
+    from pipeline_tui.core.store import Op, edit_text
+
+    try:
+        raw = read_limited(path, MAX_BYTES)
+        text = yamlio.decode(raw)
+        data, was = yamlio.loads(text), (yamlio.loads(base_text) if base_text.strip() else {})
+    except (OSError, YamlProblem):
+        return None
+    log, old = (x.get("log") if isinstance(x, dict) else None for x in (data, was))
+    if not isinstance(log, list) or not isinstance(old or [], list):
+        return None
+    had = Counter(_entry_key(e) for e in old or [])
+    again = []
+    for entry in log:
+        key = _entry_key(entry)
+        if had[key] > 0:
+            had[key] -= 1
+        else:
+            again.append(entry)
+    if not again:
+        return None
+    try:
+        new = edit_text(text, [Op("append", ("log",), e) for e in again])
+        if yamlio.loads(new) != {**data, "log": log + again}:
+            return None
+    except (YamlProblem, BadInput):
+        return None
+    return (b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b"") + new.encode("utf-8")
+
+
 def sync(pipe: Pipeline, resolve: dict[str, dict[str, str]] | None = None, commit_edits: bool = False,
          timeout: float = NETWORK_TIMEOUT) -> SyncResult:
     from pipeline_tui.core.gitrepo import GitRepo
@@ -361,7 +423,9 @@ def sync(pipe: Pipeline, resolve: dict[str, dict[str, str]] | None = None, commi
                                                 rel or ".").split("\0") if p]
                     with pending.guarded(repo, "sync", {repo.top / p: pending.ANY for p in touched}):
                         faults.point("sync-merging")
+                        before = g.out("rev-parse", "HEAD")
                         _merge(g, ref, remote, rbranch, resolve or {})
+                        _count_identical_notes(g, rel, before)
                     result.received += count
                     for k, v in files.items():
                         info = result.incoming.setdefault(k, {"authors": set(), "subjects": [], "changes": []})

@@ -244,6 +244,19 @@ def compose(text: str, strict: bool = False) -> yaml.Node | None:
         return None
 
 
+def construct(node: yaml.Node) -> Any:
+    """The value of one composed node, read as `loads` reads it (for checking a part of a big file)."""
+    loader = FastLoader("")
+    try:
+        return loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        raise _problem(exc) from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        raise YamlProblem(f"YAML: a value cannot be read ({type(exc).__name__}: {exc})", line=1) from None
+    finally:
+        loader.dispose()
+
+
 # --- writing scalars ---------------------------------------------------------------------------
 
 _PLAIN_UNSAFE_START = set("!&*-?:,[]{}#|>@`\"'%= ")
