@@ -248,27 +248,34 @@ def merge_items(base: list[str], ours: list[str], theirs: list[str], ind: tuple[
         return items if at in (target, -1) else [_shift(x, target - at) for x in items]
 
     kb, ko, kt = norm(base, bi), norm(ours, oi), norm(theirs, ti)
+    return multiset_merge(kb, ko, kt, ours, kt, _date_of)
+
+
+def multiset_merge(kb: list, ko: list, kt: list, ours: list, theirs: list, when: Callable[[Any], str]) -> list:
+    """The three-way multiset merge of items known by hashable keys (kb, ko, kt): an item n times in ours,
+    m in theirs and k in the base ends max(0, n + m - k) times. Ours keep their order; theirs still owed
+    are merged in by `when` (ours first on the same date), in their own order. Linear in the lengths."""
     cb, co, ct = Counter(kb), Counter(ko), Counter(kt)
     budget = {k: max(0, co[k] + ct[k] - cb[k]) for k in co.keys() | ct.keys()}
     out = []
-    for k, text in zip(ko, ours, strict=True):
+    for k, item in zip(ko, ours, strict=True):
         if budget.get(k, 0) > 0:
             budget[k] -= 1
-            out.append(text)
+            out.append(item)
     new = []
-    for k in kt:
+    for k, item in zip(kt, theirs, strict=True):
         if budget.get(k, 0) > 0:
             budget[k] -= 1
-            new.append(k)
+            new.append(item)
     if not new:
         return out
     merged, i = [], 0
-    for text in new:
-        when = _date_of(text)
-        while i < len(out) and _date_of(out[i]) <= when:
+    for item in new:
+        at = when(item)
+        while i < len(out) and when(out[i]) <= at:
             merged.append(out[i])
             i += 1
-        merged.append(text)
+        merged.append(item)
     merged.extend(out[i:])
     return merged
 

@@ -32,7 +32,7 @@ from pipeline_tui.core.errors import BadInput, YamlProblem
 
 REPORT_ENV = "PIPELINE_MERGE_REPORT"  # a file the driver appends its conflicts to (JSON lines)
 RESOLVE_ENV = "PIPELINE_MERGE_RESOLVE"  # JSON: {"<file stem>": {"<dotted key>" | "*": "ours" | "theirs"}}
-_MISSING = object()
+MISSING = _MISSING = object()  # a key one version does not have
 
 
 @dataclass
@@ -78,33 +78,8 @@ def _merge_log(base: list, ours: list, theirs: list) -> list:
     ends max(0, n + m - k) times (two identical calls logged on one day and one by a teammate: three). Our
     entries keep their order; theirs that are new are merged in by date, in their own order. Linear in the
     length of the log (entries are compared by a hashable key, never list against list)."""
-    from collections import Counter
-
     kb, ko, kt = ([_entry_key(e) for e in side] for side in (base, ours, theirs))
-    cb, co, ct = Counter(kb), Counter(ko), Counter(kt)
-    keep = {k: max(0, co[k] + ct[k] - cb[k]) for k in co.keys() | ct.keys()}
-    out = []
-    budget = dict(keep)
-    for k, e in zip(ko, ours, strict=True):  # ours first, as many times as the merge keeps
-        if budget.get(k, 0) > 0:
-            budget[k] -= 1
-            out.append(e)
-    new = []  # theirs' entries still owed, in their order
-    for k, e in zip(kt, theirs, strict=True):
-        if budget.get(k, 0) > 0:
-            budget[k] -= 1
-            new.append(e)
-    if not new:
-        return out
-    merged, i = [], 0
-    for e in new:  # a stable merge by date: ours before theirs on the same date
-        key = _date_key(e)
-        while i < len(out) and _date_key(out[i]) <= key:
-            merged.append(out[i])
-            i += 1
-        merged.append(e)
-    merged.extend(out[i:])
-    return merged
+    return blockmerge.multiset_merge(kb, ko, kt, ours, theirs, _date_key)
 
 
 def _merge_set_list(base: list, ours: list, theirs: list) -> list:
@@ -260,7 +235,8 @@ class _Decider:
         return blockmerge.GONE if merged is _MISSING else merged
 
 
-def _at(data: Any, path: tuple[str, ...]) -> Any:
+def value_at(data: Any, path: tuple[str, ...]) -> Any:
+    """The value at a dotted path of nested mappings, or MISSING."""
     for k in path:
         if not isinstance(data, dict) or k not in data:
             return _MISSING
@@ -292,7 +268,7 @@ def _by_blocks(base: str, ours: str, theirs: str, resolve: dict[str, str]) -> tu
     try:
         for path, value in merger.expected.items():
             got = yamlio.construct(nodes[path[0]]) if path[0] in nodes else _MISSING
-            got = _at({path[0]: got}, path) if got is not _MISSING else _MISSING
+            got = value_at({path[0]: got}, path) if got is not _MISSING else _MISSING
             if value is blockmerge.GONE:
                 if got is not _MISSING:
                     return None

@@ -13,12 +13,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pipeline_tui.core import yamlio
 from pipeline_tui.core.errors import BadInput, YamlProblem
 from pipeline_tui.core.files import MAX_BYTES, read_limited
-from pipeline_tui.core.merge import RECORD_KEY, merge_texts
+from pipeline_tui.core.merge import MISSING, RECORD_KEY, merge_texts, value_at
 from pipeline_tui.core.safetext import visible
 from pipeline_tui.core.store import PLAYBOOK_FILE, Op, Pipeline, edit_text
 
@@ -242,7 +241,7 @@ def _apply(text: str, data: dict, record: dict, chosen: dict[str, str]) -> str:
         item = record[key]
         if side in item:
             ops.append(Op("set", path, item[side]))
-        elif _has(data, path):
+        elif value_at(data, path) is not MISSING:
             ops.append(Op("delete", path))
     left = {k: v for k, v in record.items() if k not in chosen}
     ops.append(Op("set", (RECORD_KEY,), left) if left else Op("delete", (RECORD_KEY,)))
@@ -254,11 +253,3 @@ def _apply(text: str, data: dict, record: dict, chosen: dict[str, str]) -> str:
                                                        lines[i - 1].startswith(_NOTE_START)))]
         new_text = "".join(keep)
     return new_text
-
-
-def _has(data: Any, path: tuple[str, ...]) -> bool:
-    for k in path:
-        if not isinstance(data, dict) or k not in data:
-            return False
-        data = data[k]
-    return True
