@@ -67,6 +67,7 @@ def _blank(line: str) -> bool:
 
 
 _FIRST = re.compile(r"^( *)[^ \r\n#]", re.M)
+_RISKY = re.compile(r"^ *\t|(?:^|[\s\[{,:-])[&*][^\s,\[\]{}]", re.M)
 _DOC_MARK = re.compile(r"\n(?:---|\.\.\.)(?:[ \r\n]|$)")
 
 
@@ -106,8 +107,10 @@ def _starts(text: str, ind: int, pos: int = 0) -> list[int]:
 
 def cut(text: str) -> Block:
     """The block mapping `text` holds (at any indentation), cut into entries."""
-    if "\t" in text or text.startswith("%") or _DOC_MARK.search(text):
-        raise CannotCut("tabs or several documents")
+    if _RISKY.search(text) or text.startswith("%") or _DOC_MARK.search(text):
+        raise CannotCut("tabs in indentation, anchors and aliases, or several documents")
+    if text and not text.endswith("\n") and ("|" in text or ">" in text):
+        raise CannotCut("a block scalar may end the file without a line break")
     pos = len(_line_at(text, 0)) if text.startswith("---") else 0
     m = _FIRST.search(text, pos)
     if m is None:
@@ -222,7 +225,7 @@ def _shift(text: str, by: int) -> str:
         return text
     out = []
     for ln in text.splitlines(keepends=True):
-        if _blank(ln):
+        if not ln.strip("\r\n"):  # an empty line; one of spaces may be a block scalar's content: shifted
             out.append(ln)
         elif by > 0:
             out.append(" " * by + ln)
@@ -236,11 +239,14 @@ def _date_of(item: str) -> str:
     return m.group(1) if m else ""
 
 
-def merge_items(base: list[str], ours: list[str], theirs: list[str], ind: tuple[int, int, int]) -> list[str]:
-    """A three-way multiset merge of list items by their text (indentation aside): an item n times here,
-    m times there and k times in the base ends max(0, n + m - k) times. Ours keep their order; theirs
-    that are new are merged in by date (ours first on the same date), in their own order, indented as
-    ours are."""
+def merge_items(base: list[str], ours: list[str], theirs: list[str], ind: tuple[int, int, int],
+                key_of: Callable[[str], str]) -> list[str]:
+    """A three-way multiset merge of list items: an item n times here, m times there and k times in the base
+    ends max(0, n + m - k) times (items compare by what they mean: `key_of` reads one; a comment, quoting or
+    indentation is no new item). Items the same at the same place at the start and end of all three are
+    kept as they are without reading them; only the changed middle is read. An item kept from both sides
+    keeps both sides' comments. Ours keep their order; theirs that are new are merged in by date (ours first
+    on the same date), in their own order, indented as ours are."""
     bi, oi, ti = ind
     target = oi if oi >= 0 else (ti if ti >= 0 else bi)
 
@@ -248,10 +254,54 @@ def merge_items(base: list[str], ours: list[str], theirs: list[str], ind: tuple[
         return items if at in (target, -1) else [_shift(x, target - at) for x in items]
 
     kb, ko, kt = norm(base, bi), norm(ours, oi), norm(theirs, ti)
-    return multiset_merge(kb, ko, kt, ours, kt, _date_of)
+    n = min(len(kb), len(ko), len(kt))
+    p = 0
+    while p < n and _same_item(kb[p], ko[p]) and _same_item(ko[p], kt[p]):
+        p += 1
+    q = 0
+    while q < n - p and _same_item(kb[-1 - q], ko[-1 - q]) and _same_item(ko[-1 - q], kt[-1 - q]):
+        q += 1
+    mb, mo, mt = kb[p:len(kb) - q], ko[p:len(ko) - q], kt[p:len(kt) - q]
+    keys: dict[str, str] = {}
+
+    def key(text: str) -> str:
+        if text not in keys:
+            keys[text] = key_of(text)
+        return keys[text]
+
+    db, do, dt = [key(x) for x in mb], [key(x) for x in mo], [key(x) for x in mt]
+    pairs: dict[str, list[tuple[str | None, str]]] = {}  # key -> (base text, theirs text) still unmatched
+    for k, text in zip(dt, mt, strict=True):
+        pairs.setdefault(k, []).append((None, text))
+    bases: dict[str, list[str]] = {}
+    for k, text in zip(db, mb, strict=True):
+        bases.setdefault(k, []).append(text)
+
+    def both(k: str, text: str) -> str:
+        """Our item, with what the other side changed in its text (a comment) when it means the same."""
+        theirs_same = pairs.get(k)
+        if not theirs_same:
+            return text
+        _, other = theirs_same.pop(0)
+        base_same = bases.get(k)
+        old = base_same.pop(0) if base_same else ""
+        if other == text:
+            return text
+        merged = line_merge(_ended(old), _ended(text), _ended(other))
+        if merged is not None and key_of(merged) == k:
+            return merged
+        return _added_comments(old, other, text) + text  # their new comment lines, above the item
+
+    middle = multiset_merge(db, do, dt, mo, mt, _date_of, both)
+    return ko[:p] + middle + (ko[len(ko) - q:] if q else [])
 
 
-def multiset_merge(kb: list, ko: list, kt: list, ours: list, theirs: list, when: Callable[[Any], str]) -> list:
+def _same_item(a: str, b: str) -> bool:
+    return a == b or a.rstrip() == b.rstrip()
+
+
+def multiset_merge(kb: list, ko: list, kt: list, ours: list, theirs: list, when: Callable[[Any], str],
+                   both: Callable[[Any, Any], Any] | None = None) -> list:
     """The three-way multiset merge of items known by hashable keys (kb, ko, kt): an item n times in ours,
     m in theirs and k in the base ends max(0, n + m - k) times. Ours keep their order; theirs still owed
     are merged in by `when` (ours first on the same date), in their own order. Linear in the lengths."""
@@ -261,7 +311,7 @@ def multiset_merge(kb: list, ko: list, kt: list, ours: list, theirs: list, when:
     for k, item in zip(ko, ours, strict=True):
         if budget.get(k, 0) > 0:
             budget[k] -= 1
-            out.append(item)
+            out.append(both(k, item) if both else item)
     new = []
     for k, item in zip(kt, theirs, strict=True):
         if budget.get(k, 0) > 0:
@@ -289,8 +339,9 @@ class Merger:
 
     def __init__(self, value: Callable[[tuple[str, ...], str | None, str | None, str | None], Any],
                  parse: Callable[[str], Any], edit: Callable[[str, str, Any], str], log_keys=("log",),  # noqa: ANN001
-                 tied: Callable[[tuple[str, ...]], str | None] | None = None):
+                 tied: Callable[..., str | None] | None = None, item_key: Callable[[str], str] | None = None):
         self.value = value
+        self.item_key = item_key or (lambda text: text.strip())
         self.tied = tied
         self.parse = parse
         self.edit = edit
@@ -306,6 +357,10 @@ class Merger:
         if ours == base:
             return theirs
         b, o, t = cut(base), cut(ours), cut(theirs)
+        for block in (b, o, t):  # each entry must read on its own: a quoted value running over lines that
+            for e in block.entries.values():  # look like comments or keys is then never cut apart
+                if len(e.body) < 20_000 and not (len(path) == 0 and e.key in self.log_keys):
+                    self.parse(e.body)
         head = comments_merge(b.head, o.head, t.head)
         chosen: dict[str, str] = {}
         keys = list(o.entries) + [k for k in t.entries if k not in o.entries]
@@ -329,7 +384,7 @@ class Merger:
 
     def entry(self, path: tuple[str, ...], be: Entry | None, oe: Entry | None, te: Entry | None,
               indent: int) -> str | None:
-        tied = self.tied(path) if self.tied else None
+        tied = self.tied(path, be and be.body, oe and oe.body, te and te.body) if self.tied else None
         if tied in ("ours", "theirs"):  # this entry goes with another's choice (`closed` with the stage)
             e = oe if tied == "ours" else te
             self.expected[path] = self.parse(e.body) if e else GONE
@@ -370,6 +425,14 @@ class Merger:
             nested = self._nested(path, b, o, t)
             if nested is not None:
                 return nested
+        lined = line_merge(b or "", o, t)  # git's line merge of the entry, when it means the merged value
+        if lined is not None:
+            try:
+                got = self.parse(lined)
+            except Exception:  # noqa: BLE001 - any reading problem: not this text
+                got = GONE
+            if got == value and _same_types(got, value):
+                return lined
         return self.edit(o, path[-1], value)
 
     def _with_comments(self, base: str | None, winner: str, loser: str) -> str:
@@ -394,7 +457,7 @@ class Merger:
         if not parts[0][0]:
             parts[0] = (parts[1][0], "")
         line = line_merge(parts[0][0], parts[1][0], parts[2][0]) or parts[1][0]
-        inner = Merger(self.value, self.parse, self.edit, (), self.tied)
+        inner = Merger(self.value, self.parse, self.edit, (), self.tied, self.item_key)
         text = inner.mapping(parts[0][1], parts[1][1], parts[2][1], path)
         self.expected.update(inner.expected)
         return line + text
@@ -407,9 +470,9 @@ class Merger:
         if oi < 0 and ti < 0:
             return None
         if bi >= 0 and oi == bi and ti >= 0 and ti != bi:  # only theirs re-indented the list: theirs lead
-            items = merge_items(bitems, titems, oitems, (bi, ti, oi))
+            items = merge_items(bitems, titems, oitems, (bi, ti, oi), self.item_key)
         else:
-            items = merge_items(bitems, oitems, titems, (bi, oi, ti))
+            items = merge_items(bitems, oitems, titems, (bi, oi, ti), self.item_key)
         if not items:
             return None  # every item gone: the data merge writes the empty list
         self.log_lengths[path] = len(items)

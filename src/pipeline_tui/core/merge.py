@@ -82,6 +82,11 @@ def _merge_log(base: list, ours: list, theirs: list) -> list:
     return blockmerge.multiset_merge(kb, ko, kt, ours, theirs, _date_key)
 
 
+def _same(a: Any, b: Any) -> bool:
+    """Equal as YAML means it: `1`, `1.0` and `true` are three different values (Python says equal)."""
+    return a is b or (a == b and blockmerge._same_types(a, b))
+
+
 def _merge_set_list(base: list, ours: list, theirs: list) -> list:
     """Lists of words (tags): both sides' additions and removals."""
     out = [x for x in ours if not (x in base and x not in theirs)]
@@ -97,11 +102,11 @@ def merge_data(base: Any, ours: Any, theirs: Any, resolve: dict[str, str] | None
                prefix: str = "") -> tuple[Any, list[tuple[str, Any, Any, Any]]]:
     """Merged value and the unresolved conflicts as (dotted key, base, ours, theirs)."""
     resolve = resolve or {}
-    if ours == theirs:
+    if _same(ours, theirs):
         return ours, []
-    if ours == base:
+    if _same(ours, base):
         return theirs, []
-    if theirs == base:
+    if _same(theirs, base):
         return ours, []
     key = prefix.rstrip(".")
     if isinstance(ours, dict) and isinstance(theirs, dict):
@@ -199,6 +204,7 @@ class _Decider:
         self.resolve = resolve
         self.conflicts: list[tuple[str, Any, Any, Any]] = []
         self.stage_side: str | None = None
+        self.stage_moved = False  # both sides moved the stage, differently
 
     def parse(self, body: str) -> Any:
         data = yamlio.loads(body)
@@ -211,16 +217,33 @@ class _Decider:
 
         return edit_text(body, [Op("set", (key,), value)])
 
-    def tied(self, path: tuple[str, ...]) -> str | None:
-        """`closed` goes with the stage a person chose (when both sides moved it), unless chosen itself."""
-        if path == ("closed",) and "closed" not in self.resolve and self.stage_side in ("ours", "theirs"):
+    def tied(self, path: tuple[str, ...], b: str | None, o: str | None, t: str | None) -> str | None:
+        """`closed` goes with the stage (when both sides moved it differently): the side a person chose, or
+        ours while the stage waits for a choice (then both close dates are written down with it)."""
+        if path != ("closed",) or "closed" in self.resolve or not self.stage_moved:
+            return None
+        if self.stage_side in ("ours", "theirs"):
             return self.stage_side
-        return None
+        bv, ov, tv = (self.parse(x) if x is not None else _MISSING for x in (b, o, t))
+        if not _same(ov, tv):
+            self.conflicts.append(("closed", bv, ov, tv))
+        return "ours"
+
+    def item_key(self, text: str) -> str:
+        """What one list item (its text) means, as a key: comments, quoting and indentation aside."""
+        try:
+            data = yamlio.loads(text)
+        except YamlProblem:
+            raise blockmerge.CannotCut("a list item that does not read on its own") from None
+        if not isinstance(data, list) or len(data) != 1:
+            raise blockmerge.CannotCut("not one list item")
+        return _entry_key(data[0])
 
     def value(self, path: tuple[str, ...], b: str | None, o: str | None, t: str | None) -> Any:
         bv, ov, tv = (self.parse(x) if x is not None else _MISSING for x in (b, o, t))
         key = ".".join(path)
-        if path == ("stage",) and len({_entry_key(v) for v in (bv, ov, tv)}) == 3:
+        if path == ("stage",) and not _same(ov, tv) and not _same(bv, ov) and not _same(bv, tv):
+            self.stage_moved = True
             self.stage_side = self.resolve.get("stage") or self.resolve.get("*")
         merged, raw = merge_data(bv, ov, tv, self.resolve, key + ".")
         for k, bb, oo, tt in raw:
@@ -250,7 +273,8 @@ def _by_blocks(base: str, ours: str, theirs: str, resolve: dict[str, str]) -> tu
     see) and every value merged by data. Only what changed is built into values (a 1 MB log is composed,
     never constructed). None when the texts are not in a shape blockmerge follows."""
     decider = _Decider(resolve)
-    merger = blockmerge.Merger(decider.value, decider.parse, decider.edit, tied=decider.tied)
+    merger = blockmerge.Merger(decider.value, decider.parse, decider.edit, tied=decider.tied,
+                               item_key=decider.item_key)
     try:
         text = merger.mapping(base, ours, theirs)
         root = yamlio.compose(text, strict=True)
@@ -284,8 +308,10 @@ def _by_blocks(base: str, ours: str, theirs: str, resolve: dict[str, str]) -> tu
     return text, data, decider.conflicts
 
 
-def _by_data(base: str, ours: str, theirs: str, resolve: dict[str, str]) -> tuple[str, dict, list]:
-    """The merge by data (any YAML a person can write): our text with the merged data edited in."""
+def _by_data(base: str, ours: str, theirs: str, resolve: dict[str, str]) -> tuple[str, dict, list] | None:
+    """The merge by data (any YAML a person can write): git's line merge when it is clean and means the
+    merged data (both sides' comments kept), else our text with the merged data edited in. None when no
+    text can be written that reads back as the merged data."""
     from pipeline_tui.core.store import edit_text
 
     b, o, t = _parse(base), _parse(ours), _parse(theirs)
@@ -295,26 +321,34 @@ def _by_data(base: str, ours: str, theirs: str, resolve: dict[str, str]) -> tupl
     raw = _obvious(raw, merged, resolve)
     if "closed" not in resolve:  # a person's own choice for `closed` stands
         _tie_closed_to_stage(b or {}, o, t, merged)
-    if merged == o and blockmerge._same_types(merged, o):
-        return ours, o, raw
-    if merged == t and blockmerge._same_types(merged, t):
-        return theirs, t, raw
-    lined = blockmerge.line_merge(base, ours, theirs)
-    if lined is not None:
-        try:
-            if yamlio.loads(lined) == merged:
-                return lined, merged, raw
-        except YamlProblem:
-            pass
-    try:
-        text = edit_text(ours, _ops_from(o, merged))
-        if yamlio.loads(text) == merged:
-            return text, merged, raw
-    except (YamlProblem, BadInput):
-        pass
-    from pipeline_tui.core.edit import render_mapping
+    candidates = [lambda: blockmerge.line_merge(base, ours, theirs)]
+    if _same(merged, o):
+        candidates.append(lambda: ours)
+    if _same(merged, t):
+        candidates.append(lambda: theirs)
+    candidates.append(lambda: edit_text(ours, _ops_from(o, merged)))
 
-    return render_mapping(merged), merged, raw  # last resort: same data, new layout
+    def rendered() -> str:
+        from pipeline_tui.core.edit import render_mapping
+
+        return render_mapping(merged)  # last resort: same data, new layout
+
+    candidates.append(rendered)
+    for make in candidates:
+        try:
+            text = make()
+            if text is not None and _same(yamlio.loads(text), merged):
+                return text, merged, raw
+        except (YamlProblem, BadInput, TypeError, ValueError):
+            continue
+    return None
+
+
+def _block_mapping(text: str) -> bool:
+    """Text a block mapping can be appended to (no flow mapping, no document end marker)."""
+    root = yamlio.compose(text)
+    return isinstance(root, yaml.MappingNode) and not root.flow_style and \
+        not any(line.startswith(("...", "---")) for line in text.splitlines()[1:])
 
 
 def _with_record(text: str, data: dict, raw: list, path: str) -> str:
@@ -335,11 +369,17 @@ def _with_record(text: str, data: dict, raw: list, path: str) -> str:
         record = {**old, **record}
     if RECORD_KEY in data:
         return edit_text(text, [Op("set", (RECORD_KEY,), record)])
+    if not _block_mapping(text):  # a flow mapping, a `...` end: the record goes in through the editor
+        return edit_text(text, [Op("set", (RECORD_KEY,), record)])
     stem = _stem(path) if path else "ID"
     ref = "pipeline.yaml" if stem == "pipeline" else stem
     note = (f"# changed differently on two sides of a merge: the file keeps ours; choose with\n"
             f"# pipeline resolve {ref} KEY=ours|theirs  (or edit the field and delete this record)\n")
-    return (text if not text or text.endswith("\n") else text + "\n") + note + render_mapping({RECORD_KEY: record})
+    block = note + render_mapping({RECORD_KEY: record})
+    if text and not text.endswith("\n"):  # the last value may be a block scalar a line break would change:
+        start = len(text.split("\n", 1)[0]) + 1 if text.startswith("---") else 0  # the record goes on top
+        return text[:start] + block + text[start:]
+    return text + block
 
 
 def merge_texts(base: str, ours: str, theirs: str, path: str = "",
@@ -355,13 +395,16 @@ def merge_texts(base: str, ours: str, theirs: str, path: str = "",
         return ours, []
     if ours == base:
         return theirs, []
-    nl = "\r\n" if "\r\n" in ours else "\n"
+    crlf = "\r\n" in ours and ours.count("\r\n") * 2 > ours.count("\n")  # the file's own line ends win
+    nl = "\r\n" if crlf else "\n"
     b, o, t = (x.replace("\r\n", "\n") for x in (base, ours, theirs))
     done = _by_blocks(b, o, t, resolve)
     if done is None:
         try:
             done = _by_data(b, o, t, resolve)
-        except YamlProblem as exc:
+            if done is None:
+                raise YamlProblem("no text reads back as the merged data")
+        except (YamlProblem, TypeError, ValueError, RecursionError) as exc:
             # a version that does not parse (a teammate's hand edit) is no wall: a person's choice for the
             # whole file, or git's clean line merge, is taken as it is, and `check` reports what is broken
             side = resolve.get("*")
@@ -370,13 +413,23 @@ def merge_texts(base: str, ours: str, theirs: str, path: str = "",
             lined = blockmerge.line_merge(base, ours, theirs)
             if lined is not None:
                 return lined, []
-            return None, [Conflict(path, "(file)", None, f"a version does not parse: {exc.message}", None)]
+            why = exc.message if isinstance(exc, YamlProblem) else f"{type(exc).__name__}: {exc}"
+            return None, [Conflict(path, "(file)", None, f"a version cannot be merged: {why}", None)]
     text, data, raw = done
     if raw:
-        text = _with_record(text, data, raw, path)
+        try:
+            text = _with_record(text, data, raw, path)
+        except (BadInput, YamlProblem, TypeError, ValueError):
+            return None, [Conflict(path, k, _none(bv), _none(ov), _none(tv)) for k, bv, ov, tv in raw]
     if nl != "\n":
         text = text.replace("\n", nl)
-    return text, [Conflict(path, k, bv, ov, tv) for k, bv, ov, tv in raw]
+    staged = any(k == "stage" for k, *_ in raw)  # `closed` is written down, but decided with the stage
+    return text, [Conflict(path, k, _none(bv), _none(ov), _none(tv)) for k, bv, ov, tv in raw
+                  if not (staged and k == "closed")]
+
+
+def _none(value: Any) -> Any:
+    return None if value is _MISSING else value
 
 
 def _load_resolve() -> dict[str, dict[str, str]]:
