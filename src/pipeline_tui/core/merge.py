@@ -346,9 +346,9 @@ def _by_data(base: str, ours: str, theirs: str, resolve: dict[str, str]) -> tupl
 
 def _block_mapping(text: str) -> bool:
     """Text a block mapping can be appended to (no flow mapping, no document end marker)."""
-    root = yamlio.compose(text)
-    return isinstance(root, yaml.MappingNode) and not root.flow_style and \
-        not any(line.startswith(("...", "---")) for line in text.splitlines()[1:])
+    first = blockmerge._FIRST.search(text, len(text.split("\n", 1)[0]) + 1 if text.startswith("---") else 0)
+    return first is not None and first.group(1) == "" and text[first.end() - 1] not in "{[" and \
+        not blockmerge._DOC_MARK.search(text)
 
 
 def _with_record(text: str, data: dict, raw: list, path: str) -> str:
