@@ -7,14 +7,17 @@ above the key. Entries are merged one by one:
 - one both sides changed is rendered from the merged *value* the caller decided (`merge.merge_data`
   decides, this module only writes): that side's text when the value is one side's, a nested mapping
   merged again by its entries, and otherwise our text with the value edited in place;
-- the `log` is a three-way multiset of its items' texts (an item present n times here, m there and k in
-  the base ends n + m - k times): no item is parsed, so a 1 MB log merges in a few milliseconds, and an
-  item that comes in is re-indented to this file's own indentation;
+- the `log` is a three-way multiset of its items (an item present n times here, m there and k in the
+  base ends n + m - k times): items the same at the same place at the start and end of all three are
+  kept unread, only the changed middle is read (so a comment or quoting is no new item), and an item
+  that comes in is re-indented to this file's own indentation;
 - comment lines both sides added around an entry are both kept.
 
-Nothing here parses a whole file: the caller parses the result once and checks it reads back as the merged
-data (key order, every merged value, the log's length); anything this cutting cannot follow (a key
-it does not recognise, a flow mapping, a tab) returns None and the caller merges by data instead.
+Nothing here parses a whole file: only entries both sides changed, small entries (each must read on its
+own) and the log's changed middle are read; the caller composes the result once and checks it reads back
+as the merged data (key order, every merged value, the log's length). Text this cutting cannot follow (a
+key it does not recognise, a tab in the indentation, an anchor) raises CannotCut, and the caller merges
+by data instead.
 """
 
 from __future__ import annotations
@@ -62,10 +65,6 @@ def _is_comment(line: str) -> bool:
     return line.lstrip(" ").startswith("#")
 
 
-def _blank(line: str) -> bool:
-    return not line.strip()
-
-
 _FIRST = re.compile(r"^( *)[^ \r\n#]", re.M)
 _RISKY = re.compile(r"^ *\t|(?:^|[\s\[{,:-])[&*][^\s,\[\]{}]", re.M)
 _DOC_MARK = re.compile(r"\n(?:---|\.\.\.)(?:[ \r\n]|$)")
@@ -101,8 +100,7 @@ def _back_over_comments(text: str, start: int, lo: int, ind: int) -> int:
 
 def _starts(text: str, ind: int, pos: int = 0) -> list[int]:
     """Offsets of the lines whose content begins exactly at column `ind` (comments aside)."""
-    return [m.start() for m in re.finditer(rf"^ {{{ind}}}(?=[^ \r\n#])", text[pos:], re.M)] if not pos else \
-        [m.start() + pos for m in re.finditer(rf"^ {{{ind}}}(?=[^ \r\n#])", text[pos:], re.M)]
+    return [m.start() + pos for m in re.finditer(rf"^ {{{ind}}}(?=[^ \r\n#])", text[pos:], re.M)]
 
 
 def cut(text: str) -> Block:
@@ -270,9 +268,9 @@ def merge_items(base: list[str], ours: list[str], theirs: list[str], ind: tuple[
         return keys[text]
 
     db, do, dt = [key(x) for x in mb], [key(x) for x in mo], [key(x) for x in mt]
-    pairs: dict[str, list[tuple[str | None, str]]] = {}  # key -> (base text, theirs text) still unmatched
+    pairs: dict[str, list[str]] = {}  # key -> theirs' texts of it not yet matched with one of ours
     for k, text in zip(dt, mt, strict=True):
-        pairs.setdefault(k, []).append((None, text))
+        pairs.setdefault(k, []).append(text)
     bases: dict[str, list[str]] = {}
     for k, text in zip(db, mb, strict=True):
         bases.setdefault(k, []).append(text)
@@ -282,7 +280,7 @@ def merge_items(base: list[str], ours: list[str], theirs: list[str], ind: tuple[
         theirs_same = pairs.get(k)
         if not theirs_same:
             return text
-        _, other = theirs_same.pop(0)
+        other = theirs_same.pop(0)
         base_same = bases.get(k)
         old = base_same.pop(0) if base_same else ""
         if other == text:
@@ -367,7 +365,7 @@ class Merger:
         keys.sort(key=lambda k: k not in self.first)  # (the stage is decided before `closed`, which follows it)
         for key in keys:
             be, oe, te = b.entries.get(key), o.entries.get(key), t.entries.get(key)
-            text = self.entry(path + (key,), be, oe, te, o.indent if oe else t.indent)
+            text = self.entry(path + (key,), be, oe, te)
             if text is not None:
                 chosen[key] = text
         out = _ended(head) if head and chosen else head
@@ -382,8 +380,7 @@ class Merger:
             out += chosen[key] if n == len(order) - 1 else _ended(chosen[key])
         return out
 
-    def entry(self, path: tuple[str, ...], be: Entry | None, oe: Entry | None, te: Entry | None,
-              indent: int) -> str | None:
+    def entry(self, path: tuple[str, ...], be: Entry | None, oe: Entry | None, te: Entry | None) -> str | None:
         tied = self.tied(path, be and be.body, oe and oe.body, te and te.body) if self.tied else None
         if tied in ("ours", "theirs"):  # this entry goes with another's choice (`closed` with the stage)
             e = oe if tied == "ours" else te
@@ -402,10 +399,10 @@ class Merger:
             side = oe or te
             return side.text
         lead = comments_merge(be.lead if be else "", oe.lead, te.lead)
-        body = self.body(path, be.body if be else None, oe.body, te.body, indent)
+        body = self.body(path, be.body if be else None, oe.body, te.body)
         return lead + body
 
-    def body(self, path: tuple[str, ...], b: str | None, o: str, t: str, indent: int) -> str:
+    def body(self, path: tuple[str, ...], b: str | None, o: str, t: str) -> str:
         if o == t or t == b:
             return o
         if o == b:
@@ -416,7 +413,7 @@ class Merger:
                 return merged
         value = self.value(path, b, o, t)
         self.expected[path] = value
-        bv, ov, tv = (self.parse(x) if x is not None else GONE for x in (b, o, t))
+        ov, tv = self.parse(o), self.parse(t)
         if value == ov and _same_types(value, ov):
             return self._with_comments(b, o, t)
         if value == tv and _same_types(value, tv):

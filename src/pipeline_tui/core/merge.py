@@ -161,20 +161,30 @@ def _obvious(raw: list, merged: dict, resolve: dict) -> list:
     """Fields whose merge is obvious, taken out of the conflicts: `created` and `first_contact` take the
     earlier of the two (two people logging the first call of a lead: the first one was first); `closed`
     follows the stage (decided with it, by `_tie_closed_to_stage`), unless the person chose it."""
-    from pipeline_tui.core.dates import as_datetime
-
     stage_chosen = "stage" in resolve or any(key == "stage" for key, *_ in raw)
     left = []
     for key, base, ours, theirs in raw:
         if key == "closed" and "closed" not in resolve and stage_chosen:
             continue  # decided with the stage
-        if key in ("created", "first_contact", "closed"):  # (closed: both closed it, on different days)
-            o, t = as_datetime(ours), as_datetime(theirs)
-            if o is not None and t is not None:
-                merged[key] = ours if o <= t else theirs
-                continue
+        first = _earlier(key, ours, theirs)
+        if first is not _MISSING:
+            merged[key] = first
+            continue
         left.append((key, base, ours, theirs))
     return left
+
+
+def _earlier(key: str, ours: Any, theirs: Any) -> Any:
+    """For `created`, `first_contact` and `closed` (both closed it, on different days) changed differently on
+    both sides: the earlier of the two dates (the first call was first); MISSING for any other field."""
+    from pipeline_tui.core.dates import as_datetime
+
+    if key not in ("created", "first_contact", "closed"):
+        return _MISSING
+    o, t = as_datetime(ours), as_datetime(theirs)
+    if o is None or t is None:
+        return _MISSING
+    return ours if o <= t else theirs
 
 
 def _tie_closed_to_stage(base: dict, ours: dict, theirs: dict, merged: dict) -> None:
@@ -205,12 +215,16 @@ class _Decider:
         self.conflicts: list[tuple[str, Any, Any, Any]] = []
         self.stage_side: str | None = None
         self.stage_moved = False  # both sides moved the stage, differently
+        self._read: dict[str, Any] = {}
 
     def parse(self, body: str) -> Any:
-        data = yamlio.loads(body)
-        if not isinstance(data, dict) or len(data) != 1:
-            raise blockmerge.CannotCut("an entry that is not one key")
-        return next(iter(data.values()))
+        """The value of one entry's text (read once: the cut's check, the data merge and the writing all ask)."""
+        if body not in self._read:
+            data = yamlio.loads(body)
+            if not isinstance(data, dict) or len(data) != 1:
+                raise blockmerge.CannotCut("an entry that is not one key")
+            self._read[body] = next(iter(data.values()))
+        return self._read[body]
 
     def edit(self, body: str, key: str, value: Any) -> str:
         from pipeline_tui.core.store import Op, edit_text
@@ -247,13 +261,10 @@ class _Decider:
             self.stage_side = self.resolve.get("stage") or self.resolve.get("*")
         merged, raw = merge_data(bv, ov, tv, self.resolve, key + ".")
         for k, bb, oo, tt in raw:
-            if k in ("created", "first_contact", "closed"):  # two dates: the earlier was first
-                from pipeline_tui.core.dates import as_datetime
-
-                od, td = as_datetime(oo), as_datetime(tt)
-                if od is not None and td is not None:
-                    merged = oo if od <= td else tt
-                    continue
+            first = _earlier(k, oo, tt)
+            if first is not _MISSING:
+                merged = first
+                continue
             self.conflicts.append((k, bb, oo, tt))
         return blockmerge.GONE if merged is _MISSING else merged
 

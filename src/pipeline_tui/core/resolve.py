@@ -198,7 +198,6 @@ def resolve(pipe: Pipeline, ref: str, choices: dict[str, str]) -> tuple[str, lis
             raise BadInput(f"cannot resolve: {exc.message}", path=rel, line=exc.line) from None
         nl = "\r\n" if "\r\n" in text else "\n"
         text, markers = _merged_text(text.replace("\r\n", "\n"), rel)
-        text = text.replace("\r\n", "\n")
         data, record = _record(text, rel)
         if not record and not markers:
             raise BadInput("no merge conflict is recorded in this file; nothing to resolve", path=rel)

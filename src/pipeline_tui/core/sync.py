@@ -322,10 +322,10 @@ def _count_identical_notes(g: _Git, rel: str, before: str) -> None:
     prefix = "" if rel in ("", ".") else rel.rstrip("/") + "/"
     both = set(g.out("diff", "--name-only", "--no-renames", base, ours, "--", f"{prefix}leads").splitlines()) & \
         set(g.out("diff", "--name-only", "--no-renames", base, theirs, "--", f"{prefix}leads").splitlines())
+    differ = set(g.out("diff", "--name-only", "--no-renames", ours, theirs, "--", *sorted(both)).splitlines()) \
+        if both else set()
     fixed = []
-    for name in sorted(both):
-        if g.out("rev-parse", f"{ours}:{name}") != g.out("rev-parse", f"{theirs}:{name}"):
-            continue  # different on the two sides: the merge driver counted them
+    for name in sorted(both - differ):  # (different on the two sides: the merge driver counted them)
         text = _extra_copies(g.run("show", f"{base}:{name}").stdout, (g.top / name))
         if text is not None:
             (g.top / name).write_bytes(text)
