@@ -18,6 +18,7 @@ from pipeline_tui.core.lead import Lead
 from pipeline_tui.core.ops import Change
 from pipeline_tui.core.safetext import visible
 from pipeline_tui.core.store import Pipeline, stamp_of
+from pipeline_tui.ui.keys import InOrder
 from pipeline_tui.ui.workers import WorkerErrors, io_work
 
 PLAYBOOK = "pipeline.yaml"  # its entry in _reread (no lead id has a dot)
@@ -40,7 +41,7 @@ class LeadSaved(Message):
         super().__init__()
 
 
-class PipelineApp(WorkerErrors, App):
+class PipelineApp(InOrder, WorkerErrors, App):
     """pipeline-tui."""
 
     TITLE = "pipeline"
@@ -59,6 +60,7 @@ class PipelineApp(WorkerErrors, App):
 
     def __init__(self, root: Path, today: dt.date | None = None, watch: bool = True, watch_interval: float = 2.0):
         super().__init__()
+        self._in_order_init()
         self.pipe = Pipeline.open(root)
         self.fixed_today = today
         self.leads: list[Lead] = []

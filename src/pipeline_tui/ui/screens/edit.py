@@ -1,16 +1,18 @@
 """Classify / edit a lead: source, origin, horizon, qualification, stage, owner, value and the next action.
 
-Invalid input is shown beside the field and nothing is written. The save is checked against the bytes
-the form was opened on, so a file changed meanwhile (an editor, a pull) is never overwritten blindly.
+The form shows, as the person types, every change a save would make ("owner carol -> bob"). Invalid input
+is named under the fields and nothing is written. A field emptied is removed only after the person says
+so in `ConfirmChanges`. The save is checked against the bytes the form was opened on, so a file changed
+meanwhile (an editor, a pull) is never overwritten blindly.
 """
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from pipeline_tui.core.dates import parse_date_input
 from pipeline_tui.core.errors import BadInput, PipelineError
@@ -32,7 +34,8 @@ def fid(key: str) -> str:
 
 
 class EditScreen(ModalScreen[None]):
-    BINDINGS = [Binding("ctrl+s", "save", "Save", id="edit.save"), Binding("escape", "dismiss", "Cancel")]
+    BINDINGS = [Binding("ctrl+s", "save", "Save", id="edit.save", tooltip="Save the changes listed (asks before removing)"),
+                Binding("escape", "dismiss", "Cancel", id="edit.cancel", tooltip="Close, writing nothing")]
 
     def __init__(self, lead_id: str, focus: str | None = None) -> None:
         super().__init__()
@@ -48,6 +51,7 @@ class EditScreen(ModalScreen[None]):
             lead, self.raw = app.pipe.read_raw(self.lead_id)
         except PipelineError as exc:
             yield Static(plain(exc.one_line() + "  (esc closes)"), classes="error")
+            yield Footer()
             return
         d = self.data = lead.data
         q = d.get("qualification") if isinstance(d.get("qualification"), dict) else {}
@@ -56,7 +60,7 @@ class EditScreen(ModalScreen[None]):
         def select(field: str, options, value) -> Select:  # noqa: ANN001
             opts = [(plain(o), o) for o in options]
             chosen = value if isinstance(value, str) and value in options else Select.NULL
-            return Select(opts, value=chosen, id=fid(field), allow_blank=True)
+            return Select(opts, value=chosen, id=fid(field), allow_blank=True, prompt="(not set)", compact=True)
 
         with VerticalScroll(id="dialog"):
             yield Label(plain(f"{lead.name} — {lead.company}  ({lead.id})"), classes="title")
@@ -68,28 +72,55 @@ class EditScreen(ModalScreen[None]):
                 ("interest", select("qualification.interest", INTEREST, q.get("interest"))),
                 ("authority", select("qualification.authority", AUTHORITY, q.get("authority"))),
                 ("fit", select("qualification.fit", FIT, q.get("fit"))),
-                ("pain", Input(shown(q.get("pain")), id=fid("qualification.pain"))),
-                ("owner", Input(shown(d.get("owner")), id=fid("owner"))),
-                ("value", Input(shown(d.get("value")), id=fid("value"))),
-                ("next action", Input(shown(nxt.get("action")), id=fid("next.action"))),
-                ("due", Input(shown(nxt.get("due")), placeholder="today, tomorrow, +3d, mon, 2026-11-25",
-                              id=fid("next.due"))),
+                ("pain", Input(shown(q.get("pain")), id=fid("qualification.pain"), compact=True)),
+                ("owner", Input(shown(d.get("owner")), id=fid("owner"), compact=True)),
+                ("value", Input(shown(d.get("value")), id=fid("value"), compact=True)),
+                ("next action", Input(shown(nxt.get("action")), id=fid("next.action"), compact=True)),
+                ("due", Input(shown(nxt.get("due")), placeholder="today, +3d, mon, 2026-11-25",
+                              id=fid("next.due"), compact=True)),
             ):
                 with Horizontal(classes="field"):
-                    yield Label(label, classes="field-label")
+                    yield Label(label, classes="field-label", id=f"label-{widget.id}")
                     yield widget
-                    yield Label("", classes="field-error", id=f"err-{widget.id}")
+                    if widget.id == fid("next.due"):
+                        yield Label("", classes="field-note", id=f"err-{widget.id}")
+            error = Static("", id="form-error", classes="error")
+            error.display = False
+            yield error
+            yield Static("", id="changes")
             with Horizontal(classes="buttons"):
-                yield Button("Save (ctrl+s)", variant="primary", id="save")
-                yield Button("Cancel (esc)", id="cancel")
+                yield Button("Save (ctrl+s)", variant="primary", id="save", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
+        yield Footer()
 
     def on_mount(self) -> None:
         if self.raw is None:  # the file cannot be changed (broken, a FIFO, too big): only the message shows
             return
-        if self.focus_field == "next_action":
-            self.query_one("#" + fid("next.action"), Input).focus()
+        # set_focus, not focus(): a key typed right behind `e` or `n` goes into this field
+        first = fid("next.action") if self.focus_field == "next_action" else fid("stage")
+        self.set_focus(self.query_one("#" + first))
+        self.show_changes()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self.show_changes()
+
+    def show_changes(self) -> None:
+        """What a save would write, field by field, in the words of the commit message."""
+        from pipeline_tui.core.ops import plan_set
+
+        out = self.query_one("#changes", Static)
+        try:
+            ops, parts = plan_set(self.app.pipe, self.data, self.assignments(), self.app.today)
+        except BadInput:
+            return  # said under the fields when saving; the due field says its own at once
+        if not parts:
+            out.update(plain("no changes", style="grey62"))
+            return
+        out.update(plain("changes: " + " · ".join(_removal_words(p) for p in parts)))
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        if self.raw is not None:
+            self.show_changes()
         if event.input.id == fid("next.due"):
             err = self.query_one("#err-" + fid("next.due"), Label)
             value = event.value.strip()
@@ -139,27 +170,67 @@ class EditScreen(ModalScreen[None]):
         return out
 
     def action_save(self) -> None:
-        from pipeline_tui.core.ops import plan_set, set_fields
+        from pipeline_tui.core.ops import plan_set
 
         if self.raw is None:  # no form: the file could not be read
             self.dismiss()
             return
-        for label in self.query(".field-error"):
-            if label.id != "err-" + fid("next.due"):
-                label.update("")
+        error = self.query_one("#form-error", Static)
+        error.update("")
+        error.display = False
+        for label in self.query(".field-label"):
+            label.remove_class("bad")
         assignments: list[str] = []
         try:
             assignments = self.assignments()
-            plan_set(self.app.pipe, self.data, assignments, self.app.today)  # validate before closing
+            ops, parts = plan_set(self.app.pipe, self.data, assignments, self.app.today)  # validate before closing
         except BadInput as exc:
             key = next((a.split("=")[0] for a in assignments if a.split("=")[0] in exc.message), None)
-            target = "#err-" + fid(key or "next.due")
-            self.query_one(target, Label).update(plain(exc.message))
+            if key is not None:
+                self.query_one("#label-" + fid(key), Label).add_class("bad")
+            error.update(plain(exc.message))
+            error.display = True
             self.app.notify(exc.message, title="Not saved", severity="error")
             return
-        if not assignments:
+        if not assignments or not parts:
+            self.app.notify("Nothing changed", timeout=2)
             self.dismiss()
             return
+        if any(op.kind == "delete" for op in ops):  # an emptied field: only on the person's word
+            self.app.push_screen(ConfirmChanges([_removal_words(p) for p in parts]),
+                                 lambda yes: self._write(assignments) if yes else None)
+            return
+        self._write(assignments)
+
+    def _write(self, assignments: list[str]) -> None:
+        from pipeline_tui.core.ops import set_fields
+
         app, raw, lead_id = self.app, self.raw, self.lead_id
         app.run_change(lambda: set_fields(app.pipe, lead_id, assignments, today=app.today, expect_bytes=raw))
         self.dismiss()
+
+
+def _removal_words(part: str) -> str:
+    """A change as the form says it: a removed field says "(removed)" (the commit says "(none)")."""
+    return part[: -len("(none)")] + "(removed)" if part.endswith("-> (none)") else part
+
+
+class ConfirmChanges(ModalScreen[bool]):
+    """Ask before a save that removes a field: the changes listed, `y` saves, Escape goes back."""
+
+    BINDINGS = [Binding("y", "answer(True)", "Save and remove", id="confirm.yes"),
+                Binding("escape,n", "answer(False)", "Back to the form", id="confirm.no")]
+
+    def __init__(self, changes: list[str]) -> None:
+        super().__init__()
+        self.changes = changes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label("Remove a field?", classes="title")
+            yield Static(plain("\n".join(self.changes), multiline=True), id="changes")
+            yield Label("y: save these changes (the emptied fields are removed)   esc: back to the form")
+        yield Footer()
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

@@ -1,0 +1,118 @@
+"""Keys in the order they were typed, each to the widget that has focus when its turn comes.
+
+Textual forwards every key from the terminal to the widget focused at that moment. A key the widget does
+not take (ctrl+u, Tab, ctrl+s, a screen's letter) bubbles up to the app, one message queue per step, and
+its binding runs there: after the plain characters that arrived in the same burst were already typed in,
+and those characters went to the widget that had focus before the Tab moved it. A laggy ssh link, a
+text expander or `tmux send-keys` sends such bursts: `ctrl+u bob ctrl+s` saved an empty owner.
+
+`InOrder` (mixed into the App) holds each key, and each paste, until the one before it has been handled
+all the way: taken by a widget (it called `stop()`), run as a binding at the app, or lost on the way (its
+widget removed; released after `LOST_AFTER` seconds). The next key goes to whatever has focus then, once a
+newly opened screen has mounted. Pilot's `press` passes through the same path.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from textual import events
+
+LOST_AFTER = 0.5  # seconds: a key no widget finished with (removed with its screen) stops holding the rest
+SETTLE = 0.005  # seconds between looks at a screen that is still mounting
+DEFER = 8  # times a key lets the app's queued work go first (a focus() is a queued call)
+
+
+class _KeyTurn(events.Key):
+    """A key on its turn: tells the app when a widget takes it."""
+
+    def __init__(self, key: str, character: str | None, done) -> None:  # noqa: ANN001
+        super().__init__(key, character)
+        self._done = done
+
+    def stop(self) -> None:
+        super().stop()
+        self._done(self)
+
+
+class _PasteTurn(events.Paste):
+    """A paste on its turn (it goes where the keys before it went)."""
+
+    def __init__(self, text: str, done) -> None:  # noqa: ANN001
+        super().__init__(text)
+        self._done = done
+
+    def stop(self) -> None:
+        super().stop()
+        self._done(self)
+
+
+_KeyTurn.handler_name = events.Key.handler_name
+_PasteTurn.handler_name = events.Paste.handler_name
+
+
+class InOrder:
+    """Mixin for the App: one key at a time (see the module docstring)."""
+
+    def _in_order_init(self) -> None:
+        self._waiting: deque[events.Key | events.Paste] = deque()
+        self._turn: events.Key | events.Paste | None = None
+        self._turn_timer = None
+        self._pump_scheduled = False
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.Paste)) and not isinstance(event, (_KeyTurn, _PasteTurn)) \
+                and not event.is_forwarded:
+            self._waiting.append(event)  # from the terminal (or Pilot): wait for its turn
+            self._pump()
+            return
+        await super().on_event(event)  # type: ignore[misc]
+        if event is self._turn and event.is_forwarded:  # bubbled back to the app: its binding has run
+            self._turn_done(event)
+
+    def _pump(self) -> None:
+        if self._turn is None and self._waiting and not self._pump_scheduled:
+            self._pump_scheduled = True
+            self.call_later(self._next_turn)  # type: ignore[attr-defined]
+
+    async def _next_turn(self, behind: int = 0) -> None:
+        self._pump_scheduled = False
+        if self._turn is not None or not self._waiting:
+            return
+        if behind < DEFER and not self._message_queue.empty():  # type: ignore[attr-defined]
+            # what the last key set going runs first (a `focus()` is a call queued on the app)
+            self._pump_scheduled = True
+            self.call_later(self._next_turn, behind + 1)  # type: ignore[attr-defined]
+            return
+        screen = self.screen  # type: ignore[attr-defined]
+        if not screen.is_mounted:  # a screen the last key opened: its fields take focus when mounted
+            self._pump_scheduled = True
+            self.set_timer(SETTLE, self._next_turn)  # type: ignore[attr-defined]
+            return
+        raw = self._waiting.popleft()
+        if isinstance(raw, events.Key):
+            turn: events.Key | events.Paste = _KeyTurn(raw.key, raw.character, self._turn_done)
+        else:
+            turn = _PasteTurn(raw.text, self._turn_done)
+        # No sender: Textual stops a message at the child of its sender (the screen, for the app's keys)
+        # and still bubbles it once more; `stop()` must mean a widget took the key.
+        turn._sender = None
+        self._turn = turn
+        self._turn_timer = self.set_timer(LOST_AFTER, lambda: self._turn_done(turn))  # type: ignore[attr-defined]
+        await super().on_event(turn)  # type: ignore[misc]
+        if not turn.is_forwarded:  # taken at the app (a priority binding): done now
+            self._turn_done(turn)
+
+    def _turn_done(self, turn: events.Event) -> None:
+        if turn is not self._turn:
+            return
+        self._turn = None
+        if self._turn_timer is not None:
+            self._turn_timer.stop()
+            self._turn_timer = None
+        self._pump()
+
+    @property
+    def keys_waiting(self) -> int:
+        """Keys typed and not yet handled (0 when the app has caught up with the keyboard)."""
+        return len(self._waiting) + (self._turn is not None)
