@@ -143,3 +143,21 @@ async def test_query_then_open_in_one_burst_opens_the_lead_typed(pipe):
         burst(app, "/Jane" + ENTER + ENTER)
         await settle(pilot)
         assert isinstance(app.screen, LeadScreen) and app.screen.lead_id == jane
+
+
+@pytest.mark.parametrize("keys, kind", [
+    ("l" + "E" + "sent the deck" + ENTER, "email"),
+    ("l" + "M" + "met them" + ENTER, "meeting"),
+    ("l" + TAB + "notes here" + "\x1b[B" + "\x1b[B" + "\x1b[B" + ENTER, "note"),  # down arrow x3: call -> note
+])
+async def test_log_any_kind_with_text_in_one_burst(carol, keys, kind):
+    pipe, lead_id = carol
+    app = make_app(pipe.root, today=TODAY, watch=False)
+    async with app.run_test(size=(120, 45), notifications=True) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        burst(app, keys)
+        await settle(pilot)
+    entry = lead_data(pipe, lead_id)["log"][-1]
+    assert entry["kind"] == kind
+    assert entry["text"] in ("sent the deck", "met them", "notes here")

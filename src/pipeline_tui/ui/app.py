@@ -31,7 +31,7 @@ class LeadsLoaded(Message):
         self.leads = leads
         self.changed = changed
         self.external = external  # changed behind the app's back (an editor, a pull), not by a save here
-        self.health = health  # (mix warnings, files with problems, rotting leads), computed off the UI thread
+        self.health = health  # (mix warnings, problems listed by p, rotting leads), computed off the UI thread
         super().__init__()
 
 
@@ -55,6 +55,8 @@ class PipelineApp(InOrder, WorkerErrors, App):
         Binding("y", "sync", "Sync", id="app.sync", tooltip="Ahead/behind the remote"),
         Binding("r", "report", "Report", id="app.report", tooltip="What the pipeline teaches, by source"),
         Binding("i", "import_leads", "Import", id="app.import", tooltip="Leads from a CSV or JSON file, previewed"),
+        Binding("u", "undo", "Undo", id="app.undo", tooltip="Revert your last change (as pipeline undo does)"),
+        Binding("U", "redo", "Redo", show=False, id="app.redo", tooltip="Redo what the last undo reverted"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="app.reload", tooltip="Read every file again"),
     ]
 
@@ -73,6 +75,7 @@ class PipelineApp(InOrder, WorkerErrors, App):
         self._scan_seconds = 0.0
         self.health: tuple[int, int, int] = (0, 0, 0)
         self.driver_warning: str | None = None  # set by the health worker (see _driver_warning)
+        self.problem_list: list | None = None  # what `pipeline check` says, as of the last health worker
         self.stage_hist = None  # what git remembers of every lead's stages (core.stage_history), once read
         self.sub_title = visible(self.pipe.root.name)
 
@@ -131,18 +134,20 @@ class PipelineApp(InOrder, WorkerErrors, App):
         self.post_message(LeadsLoaded(leads, set(), self._health(leads)))
 
     def _health(self, leads: list[Lead]) -> tuple[int, int, int]:
-        """Mix warnings, files with problems and rotting leads (validates every lead and reads the stage
-        history from git: run it in a worker)."""
+        """Mix warnings, the problems `p` lists (as `pipeline check` finds them) and rotting leads
+        (validates every lead, asks git for the stage history and the file states: run it in a worker)."""
+        from pipeline_tui.core.checks import check_pipeline
         from pipeline_tui.core.mix import compute_mix
-        from pipeline_tui.core.stage_history import attach, stage_history
+        from pipeline_tui.core.stage_history import stage_history
 
         pb = self.pipe.playbook
         warnings = len(compute_mix(leads, pb, self.today).warnings)
+        problems = check_pipeline(self.pipe, leads, self.today)  # attaches the stage history to the leads
         self.stage_hist = stage_history(self.pipe.root)
-        attach(leads, self.stage_hist)
+        self.problem_list = problems
         rotting = sum(1 for x in leads if x.rotting(self.today) is not None)
         self.driver_warning = _driver_warning(self.pipe)
-        return warnings, len(pb.problems) + sum(1 for x in leads if x.has_errors), rotting
+        return warnings, len(problems), rotting
 
     def check_disk(self) -> None:
         if self.loaded and not any(w.group in ("load", "write", "watch") and w.is_running for w in self.workers):
@@ -291,6 +296,29 @@ class PipelineApp(InOrder, WorkerErrors, App):
     def _health_worker(self, leads: list[Lead]) -> None:
         self.post_message(LeadsLoaded(leads, set(), self._health(leads)))
 
+    def action_undo(self) -> None:
+        self._undo_worker(redo=False)
+
+    def action_redo(self) -> None:
+        self._undo_worker(redo=True)
+
+    @io_work(group="write")
+    def _undo_worker(self, redo: bool) -> None:
+        """`pipeline undo` (or redo): the change it reverted is said; every lead is read again (an undo
+        may touch many files: an import, a sync)."""
+        from pipeline_tui.core.ops import redo_last, undo_last
+
+        title = "Redone" if redo else "Undone"
+        try:
+            change = (redo_last if redo else undo_last)(self.pipe)
+        except PipelineError as exc:
+            self.call_from_thread(self.notify, exc.one_line(), title=f"Not {title.lower()}", severity="warning",
+                                  timeout=8)
+            return
+        self.call_from_thread(self.notify, change.summary, title=f"{title} and committed (u undoes, U redoes)",
+                              timeout=8)
+        self.call_from_thread(self.load_leads)
+
     def lead_by_id(self, lead_id: str) -> Lead | None:
         return next((x for x in self.leads if x.id == lead_id), None)
 
@@ -301,8 +329,15 @@ class PipelineApp(InOrder, WorkerErrors, App):
         self.push_screen(HelpScreen())
 
     def _switch(self, screen_cls) -> None:  # noqa: ANN001
-        if isinstance(self.screen, screen_cls):
+        """Top-level screens replace each other: whatever stands on the Pipeline screen (another top-level
+        screen, a lead opened from it) goes, so one Escape always leads back to the Pipeline. Over a dialog
+        the keys are the dialog's: nothing happens."""
+        from textual.screen import ModalScreen
+
+        if isinstance(self.screen, screen_cls | ModalScreen):
             return
+        while len(self.screen_stack) > 2:  # [default screen, Pipeline, ...]
+            self.pop_screen()
         self.push_screen(screen_cls())
 
     def action_agenda(self) -> None:
@@ -350,6 +385,8 @@ class PipelineApp(InOrder, WorkerErrors, App):
         yield SystemCommand("Problems", "Files that fail `pipeline check`", self.action_problems)
         yield SystemCommand("Sync", "Ahead/behind the remote", self.action_sync)
         yield SystemCommand("Help", "Keys and how the pipeline works", self.action_help)
+        yield SystemCommand("Undo", "Revert your last change made with the tool (u)", self.action_undo)
+        yield SystemCommand("Redo", "Redo what the last undo reverted (U)", self.action_redo)
         yield SystemCommand("Reload", "Read every lead file again", self.action_reload)
         extra = getattr(screen, "palette_commands", None)
         if extra is not None:

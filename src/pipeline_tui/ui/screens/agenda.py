@@ -32,11 +32,14 @@ class AgendaScreen(LeadActions, Screen):
     def leads_changed(self, changed: set[str] | None) -> None:
         today = self.app.today
         rows: list = []
+        notes: dict[int, str] = {}
         for section in build_agenda(self.app.leads, self.app.pipe.playbook, today):
             heading = f"{section.name} ({len(section.leads)})"
             if section.name == "Uncontacted requests" and section.leads:
-                oldest = max(age_days(x, today) or 0 for x in section.leads)
-                heading += f" — oldest waiting {oldest} day(s): answer first"
+                heading += " — answer first, the longest waiting at the top"
+                for lead in section.leads:  # each one's wait, as `pipeline agenda` prints it
+                    days = age_days(lead, today) or 0
+                    notes[id(lead)] = f"waiting {days} day{'' if days == 1 else 's'}"
             rows.append(heading)
             rows.extend(section.leads)
-        self.query_one(LeadTable).set_rows(rows)
+        self.query_one(LeadTable).set_rows(rows, notes=notes)

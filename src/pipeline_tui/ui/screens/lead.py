@@ -38,7 +38,7 @@ class LeadScreen(WorkerErrors, LeadActions, Screen):
             with VerticalScroll(id="lead-fields"):
                 yield Static(id="fields")
             with VerticalScroll(id="lead-history"):
-                yield Static("History (git)", classes="title")
+                yield Static("History (git) · ↑↓ a commit and its diff · tab: the fields", classes="title")
                 yield OptionList(id="commits")
                 yield Static(id="diff")
         yield Footer()
@@ -46,6 +46,7 @@ class LeadScreen(WorkerErrors, LeadActions, Screen):
     def on_mount(self) -> None:
         self.render_lead()
         self.load_history()
+        self.set_focus(self.query_one("#commits"))  # ↑↓ walk the history at once; tab reaches the fields
 
     def current_lead(self) -> Lead | None:
         return self.app.lead_by_id(self.lead_id)
@@ -54,6 +55,10 @@ class LeadScreen(WorkerErrors, LeadActions, Screen):
         if changed is None or self.lead_id in changed:
             self.render_lead()
             self.load_history()
+
+    def leads_refigured(self) -> None:
+        """The time in stage read again from git (after a save here, a stage change): said at once."""
+        self.render_lead()
 
     def render_lead(self) -> None:
         lead = self.current_lead()

@@ -11,7 +11,6 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header
 
-from pipeline_tui.core.checks import check_pipeline
 from pipeline_tui.ui.text import plain
 
 
@@ -34,13 +33,22 @@ class ProblemsScreen(Screen):
         table.focus()
 
     def leads_changed(self, changed: set[str] | None) -> None:
+        """The list the health worker made (`pipeline check`, off the UI thread); redrawn when it is new."""
         table = self.query_one(DataTable)
         table.clear()
-        self.problems = check_pipeline(self.app.pipe, self.app.leads, self.app.today)
+        problems = self.app.problem_list
+        if problems is None:
+            self.problems = []
+            table.add_row("", "", "", "Checking every file…")
+            return
+        self.problems = list(problems)
         for p in self.problems:
             table.add_row(plain(p.path), str(p.line), p.severity, plain(p.message))
         if not self.problems:
             table.add_row("", "", "", "No problems: every file passes check.")
+
+    def leads_refigured(self) -> None:
+        self.leads_changed(None)
 
     def action_open_editor(self) -> None:
         table = self.query_one(DataTable)

@@ -51,6 +51,18 @@ class SyncScreen(WorkerErrors, Screen):
         self.query_one("#conflicts").display = False
         self.check()
 
+    def palette_commands(self):  # noqa: ANN201 - the app's palette adds these on this screen
+        from textual.app import SystemCommand
+
+        yield SystemCommand("Sync now", "Fetch, merge field by field, push (s)", self.action_sync)
+        yield SystemCommand("Commit edits and sync", "Commit hand edits first, then sync (c)",
+                            lambda: self.action_sync(True))
+        if self.conflicts:
+            yield SystemCommand("Keep ours", "Keep this clone's value of the highlighted field (o)",
+                                lambda: self.action_choose("ours"))
+            yield SystemCommand("Take theirs", "Take the remote's value of the highlighted field (t)",
+                                lambda: self.action_choose("theirs"))
+
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "choose":
             return bool(self.conflicts)

@@ -26,11 +26,11 @@ DUE_STYLES = {
     "overdue": Style(color="red", bold=True),
     "today": Style(color="green", bold=True),
     "later": Style(color="grey62"),
-    "none": Style(color="yellow"),
+    "none": Style(color="gold1"),  # a 256-colour yellow: the theme draws ANSI yellow as orange (ROTTING's hue)
     "closed": Style(color="grey42"),
 }
 ROTTING = Style(color="dark_orange", bold=True, italic=True)  # idle in its stage past the playbook's limit
-GRADE_STYLES = {"A": Style(color="green", bold=True), "B": Style(color="cyan"), "C": Style(color="yellow"),
+GRADE_STYLES = {"A": Style(color="green", bold=True), "B": Style(color="cyan"), "C": Style(color="gold1"),
                 "D": Style(color="grey62")}
 
 
@@ -62,6 +62,33 @@ COLUMNS = [
     Column("owner", "Owner", 8, lambda x: x.owner),
     Column("value", "Value", 8, _value, align="right"),
 ]
+
+
+# How the table fits a narrow terminal, step by step until it fits: the least useful column goes first,
+# then the two wide ones shrink, so Name, Stage, Next action, Due, Owner and Value stay on an 80-column one.
+NARROWING = [("drop", "horizon"), ("drop", "source"), ("drop", "company"), ("shrink", "name", 16),
+             ("shrink", "next", 14), ("drop", "grade"), ("drop", "owner"), ("drop", "value"), ("drop", "stage")]
+
+
+def layout(width: int) -> list[tuple[Column, int]]:
+    """The columns shown at `width` cells and their widths (the flexible one takes what is left, up to 40)."""
+    cols = {c.key: c.width for c in COLUMNS}
+
+    def total() -> int:
+        return sum(cols.values()) + len(cols) + 1
+
+    for step in NARROWING:
+        if total() <= width:
+            break
+        if step[0] == "drop":
+            cols.pop(step[1], None)
+        else:
+            cols[step[1]] = step[2]
+    spare = width - total()
+    flex = next(c.key for c in COLUMNS if c.flex)
+    if spare > 0 and flex in cols:
+        cols[flex] += min(spare, 40)
+    return [(c, cols[c.key]) for c in COLUMNS if c.key in cols]
 
 
 def _fit(text: str, width: int, align: str = "left") -> str:
@@ -113,14 +140,17 @@ class LeadTable(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.today = today
         self.rows: list[Lead | str] = []
+        self.notes: dict[int, str] = {}
         self.cursor = 0
         self.sort_key = "due"
         self.sort_reverse = False
 
     # --- data ---
-    def set_rows(self, rows: list[Lead | str], keep_id: str | None = None) -> None:
+    def set_rows(self, rows: list[Lead | str], keep_id: str | None = None, notes: dict[int, str] | None = None) -> None:
+        """`notes`: id(lead) -> words shown in the Next action column instead (the Agenda's "waiting 6 days")."""
         current = keep_id or (self.current.id if self.current else None)
         self.rows = rows
+        self.notes = notes or {}
         self.cursor = 0
         if current:
             for i, row in enumerate(rows):
@@ -144,26 +174,24 @@ class LeadTable(ScrollView, can_focus=True):
         return sum(1 for r in self.rows if isinstance(r, Lead))
 
     def _total_width(self) -> int:
-        return sum(c.width for c in COLUMNS) + len(COLUMNS) + 1
+        return sum(w for _, w in self._columns()) + len(self._columns()) + 1
 
-    def _widths(self) -> list[int]:
-        widths = [c.width for c in COLUMNS]
-        spare = self.scrollable_content_region.width - self._total_width()
-        if spare > 0:
-            i = next(i for i, c in enumerate(COLUMNS) if c.flex)
-            widths[i] += min(spare, 40)
-        return widths
+    def _columns(self) -> list[tuple[Column, int]]:
+        width = self.scrollable_content_region.width
+        if getattr(self, "_columns_for", None) != width:
+            self._columns_for, self._columns_cache = width, layout(width)
+        return self._columns_cache
 
     # --- painting ---
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
-        widths = self._widths()
-        width = max(self.size.width, sum(widths) + len(widths) + 1)
+        columns = self._columns()
+        width = max(self.size.width, sum(w for _, w in columns) + len(columns) + 1)
         if y == 0:
             style = self.get_component_rich_style("lead-table--header")
             mark = ("▼" if self.sort_reverse else "▲")
             cells = []
-            for c, w in zip(COLUMNS, widths, strict=True):
+            for c, w in columns:
                 title = c.title + (mark if c.key == self.sort_key else "")
                 cells.append(_fit(title, w, c.align))
             text = " " + " ".join(cells)
@@ -181,10 +209,13 @@ class LeadTable(ScrollView, can_focus=True):
                 "lead-table--cursor" if self.has_focus else "lead-table--cursor-blur")
         segments = [Segment(" ", base)]
         state = row.due_state(self.today)
-        for c, w in zip(COLUMNS, widths, strict=True):
-            text = _fit(c.get(row), w, c.align)
+        note = self.notes.get(id(row))
+        for c, w in columns:
+            text = _fit(note if note is not None and c.key == "next" else c.get(row), w, c.align)
             style = base
-            if c.key == "due" or (c.key == "next" and state in ("overdue", "none")):
+            if note is not None and c.key == "next":
+                style = base + DUE_STYLES["overdue"]
+            elif c.key == "due" or (c.key == "next" and state in ("overdue", "none")):
                 style = base + DUE_STYLES.get(state, Style())
             elif c.key == "grade":
                 style = base + GRADE_STYLES.get(row.grade, Style())
@@ -192,7 +223,7 @@ class LeadTable(ScrollView, can_focus=True):
                 style = base + ROTTING
             segments.append(Segment(text, style))
             segments.append(Segment(" ", base))
-        used = sum(widths) + len(widths) + 1
+        used = sum(w for _, w in columns) + len(columns) + 1
         if used < width:
             segments.append(Segment(" " * (width - used), base))
         return Strip(segments).crop(scroll_x, scroll_x + self.size.width)
