@@ -64,8 +64,8 @@ async def test_the_lead_screen_shows_the_new_stage_time_after_an_edit(pipe, monk
     with monkeypatch.context() as m:  # made in proposal 128 days ago, as git remembers it
         m.setenv("GIT_AUTHOR_DATE", "2026-07-18T10:00:00")
         m.setenv("GIT_COMMITTER_DATE", "2026-07-18T10:00:00")
-        lead_id = add_lead(pipe, "Old Deal", "referral", stage="proposal", next_action="Chase",
-                           due="2026-11-30", today=dt.date(2026, 7, 18)).lead_id
+        add_lead(pipe, "Old Deal", "referral", stage="proposal", next_action="Chase",
+                           due="2026-11-30", today=dt.date(2026, 7, 18))
     app = make_app(pipe.root, today=TODAY, watch=False)
     async with app.run_test(size=(140, 40), notifications=True) as pilot:
         await loaded(pilot)
