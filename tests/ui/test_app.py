@@ -241,8 +241,9 @@ async def test_sort_board_help_and_palette(two_leads):
         assert [r.id for r in table.rows] == [a, b] and table.sort_reverse  # "Jane" > "Bob" reversed
         await pilot.press("b")
         await pilot.pause()
-        board = "\n".join(shown(w) for w in app.screen.query(".board-column Static"))
-        assert "new  2" in board and "Jane Doe" in board
+        board = app.screen.query_one("#board")
+        text = "\n".join(board.render_line(y).text for y in range(board.size.height))
+        assert " new " in text and " 2 " in text and "Jane Doe" in text
         await pilot.press("b", "question_mark")
         await pilot.pause()
         from pipeline_tui.ui.screens.help import HelpScreen

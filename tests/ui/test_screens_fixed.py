@@ -143,7 +143,9 @@ async def test_no_next_action_is_yellow_and_not_the_rotting_orange():
 
 
 async def test_the_agenda_shows_each_uncontacted_leads_wait(demo_pipe):
-    from pipeline_tui.core.agenda import age_days, build_agenda
+    import datetime as dt
+
+    from pipeline_tui.core.agenda import build_agenda, wait_words, waiting_hours
 
     app = make_app(demo_pipe, today=TODAY, watch=False)
     async with app.run_test(size=(160, 40), notifications=True) as pilot:
@@ -155,7 +157,8 @@ async def test_the_agenda_shows_each_uncontacted_leads_wait(demo_pipe):
         assert first.name == "Uncontacted requests" and first.leads
         for lead in first.leads:
             line = next(x for x in text.splitlines() if lead.name in x)
-            assert f"waiting {age_days(lead, TODAY)} days" in line
+            hours = waiting_hours(lead, app.stage_hist, dt.datetime.combine(TODAY, dt.time(12)))
+            assert f"waiting {wait_words(hours)}" in line
 
 
 async def test_the_sync_palette_has_sync_now_and_the_lead_history_is_one_key_away(demo_pipe):

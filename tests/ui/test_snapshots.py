@@ -63,3 +63,24 @@ def test_lead_screen(snap_compare, demo_root):
 
 def test_report_screen(snap_compare, demo_root):
     assert snap_compare(app_for(demo_root), terminal_size=SIZE, run_before=after("r"))
+
+
+def test_board_with_a_cursor(snap_compare, demo_root):
+    assert snap_compare(app_for(demo_root), terminal_size=SIZE, run_before=after("b", "right", "right", "down"))
+
+
+def test_board_at_80x24(snap_compare, demo_root):
+    assert snap_compare(app_for(demo_root), terminal_size=(80, 24), run_before=after("b", "right", "down"))
+
+
+def test_edit_form_at_80x24(snap_compare, demo_root):
+    assert snap_compare(app_for(demo_root), terminal_size=(80, 24), run_before=after("e"))
+
+
+def test_edit_form_at_160x45(snap_compare, demo_root):
+    assert snap_compare(app_for(demo_root), terminal_size=(160, 45), run_before=after("e", "tab", "tab", "tab"))
+
+
+def test_pipeline_at_80x24_under_a_query(snap_compare, demo_root):
+    assert snap_compare(app_for(demo_root), terminal_size=(80, 24),
+                        run_before=after("slash", *"stage:proposal", "enter"))

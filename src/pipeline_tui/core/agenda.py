@@ -66,3 +66,8 @@ def waiting_hours(lead: Lead, hist, now: dt.datetime) -> float | None:  # noqa: 
 
     start = came_in(lead, hist)
     return None if start is None else max(0.0, (now - start).total_seconds() / 3600)
+
+
+def wait_words(hours: float | None) -> str:
+    """An uncontacted request's wait as the agenda says it: hours under two days, then days ("?" unknown)."""
+    return "?" if hours is None else f"{hours / 24:.0f}d" if hours >= 48 else f"{hours:.0f}h"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
-from pipeline_tui.core.agenda import age_days, build_agenda
+from pipeline_tui.core.agenda import build_agenda, wait_words, waiting_hours
 from pipeline_tui.core.lead import Lead
 from pipeline_tui.ui.screens.actions import LeadActions
 from pipeline_tui.ui.widgets.lead_table import LeadTable
@@ -26,6 +28,9 @@ class AgendaScreen(LeadActions, Screen):
         self.leads_changed(None)
         self.query_one(LeadTable).focus()
 
+    def leads_refigured(self) -> None:
+        self.leads_changed(None)  # the stage history arrived: the waits are measured from it
+
     def current_lead(self) -> Lead | None:
         return self.query_one(LeadTable).current
 
@@ -37,9 +42,11 @@ class AgendaScreen(LeadActions, Screen):
             heading = f"{section.name} ({len(section.leads)})"
             if section.name == "Uncontacted requests" and section.leads:
                 heading += " — answer first, the longest waiting at the top"
-                for lead in section.leads:  # each one's wait, as `pipeline agenda` prints it
-                    days = age_days(lead, today) or 0
-                    notes[id(lead)] = f"waiting {days} day{'' if days == 1 else 's'}"
+                # each one's wait, as `pipeline agenda` prints it (a fixed today: noon, so it reads the same)
+                clock = dt.time(12) if self.app.fixed_today else dt.datetime.now().time()
+                now = dt.datetime.combine(today, clock)
+                for lead in section.leads:
+                    notes[id(lead)] = f"waiting {wait_words(waiting_hours(lead, self.app.stage_hist, now))}"
             rows.append(heading)
             rows.extend(section.leads)
         self.query_one(LeadTable).set_rows(rows, notes=notes)

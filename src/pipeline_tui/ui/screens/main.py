@@ -7,16 +7,15 @@ from collections import Counter
 from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from pipeline_tui.core.errors import BadInput
 from pipeline_tui.core.lead import Lead
 from pipeline_tui.core.query import SORT_KEYS, Narrowing, compile_predicates, sort_leads, split_words
-from pipeline_tui.core.safetext import visible
 from pipeline_tui.ui.screens.actions import LeadActions
 from pipeline_tui.ui.text import plain
+from pipeline_tui.ui.widgets.board import Board
 from pipeline_tui.ui.widgets.lead_table import DUE_STYLES, ROTTING, LeadTable
 
 SORT_CYCLE = ["due", "name", "company", "stage", "grade", "value", "created", "source", "owner"]
@@ -40,6 +39,7 @@ class MainScreen(LeadActions, Screen):
         self.sorted: list[Lead] = []
         self.narrowing = Narrowing()  # typing on narrows the last result, not all the leads again
         self.due_of: dict[int, str] = {}  # id(lead) -> its due state, worked out once per list
+        self.rotting_ids: set[int] = set()  # id(lead) of the rotting ones, worked out once per list
         self.shown: list[Lead] = []
         self.query_error: str | None = None
         self.board = False
@@ -49,8 +49,7 @@ class MainScreen(LeadActions, Screen):
         yield Input(placeholder="/ query: stage:qualified source:referral owner:alice overdue due:<7d tag:q4 acme",
                     id="query")
         yield LeadTable(self.app.today, id="leads")
-        with Horizontal(id="board"):
-            pass
+        yield Board(id="board")
         yield Static(id="status")
         yield Footer()
 
@@ -68,12 +67,18 @@ class MainScreen(LeadActions, Screen):
         self.sorted = sort_leads([x for x in self.app.leads if not x.broken], table.sort_key, pb, table.sort_reverse)
         today = self.app.today
         self.due_of = {id(x): x.due_state(today) for x in self.sorted}  # the status line counts these per key
+        self.rotting_ids = self._rotting()
         self.apply_query()
+
+    def _rotting(self) -> set[int]:
+        today = self.app.today
+        return {id(x) for x in self.sorted if x.rotting(today) is not None}
 
     def leads_refigured(self) -> None:
         """The same leads, with their time in stage now read from git: filter them again from scratch
         (`rotting` may keep others), as the typing shortcut only holds while the leads stay the same."""
         self.narrowing = Narrowing()
+        self.rotting_ids = self._rotting()
         self.apply_query()
 
     def apply_query(self) -> None:
@@ -99,6 +104,9 @@ class MainScreen(LeadActions, Screen):
         if event.input.id == "query":
             self.query_one(LeadTable).focus()
 
+    def on_resize(self) -> None:
+        self.update_status()  # long or short words, as the width allows
+
     def update_status(self) -> None:
         status = self.query_one("#status", Static)
         if not self.app.loaded:
@@ -111,29 +119,38 @@ class MainScreen(LeadActions, Screen):
         due = Counter(map(self.due_of.get, map(id, self.shown)))  # every keystroke redraws this
         overdue, due_today, no_next = due["overdue"], due["today"], due["none"]
         table = self.query_one(LeadTable)
-        text = Text()
-        text.append(f" {len(self.shown):,} of {total:,} leads", style="bold")
-        text.append(f" · sorted by {table.sort_key}{' ▼' if table.sort_reverse else ''}")
-        text.append(" · ")
-        text.append(f"{overdue} overdue", style=DUE_STYLES["overdue"] if overdue else "")
-        text.append(" · ")
-        text.append(f"{due_today} due today", style=DUE_STYLES["today"] if due_today else "")
-        text.append(" · ")
-        text.append(f"{no_next} without next action", style=DUE_STYLES["none"] if no_next else "")
-        text.append(" · ")
-        warnings, problems, rotting = self.app.health
-        text.append(f"{rotting} rotting", style=ROTTING if rotting else "")
-        text.append(" · ")
-        text.append(f"{warnings} mix warning{'s' if warnings != 1 else ''} (m)", style="yellow" if warnings else "")
-        text.append(" · ")
-        text.append(f"{problems} problem{'s' if problems != 1 else ''} (p)", style="red" if problems else "")
+        warnings, problems, _ = self.app.health
+        rotting = sum(1 for x in self.shown if id(x) in self.rotting_ids)  # of the leads shown, like the others
+        errors = sum(1 for p in self.app.problem_list or () if p.severity == "error")
+        arrow = " ▼" if table.sort_reverse else ""
+        parts = [  # (words, short words, style): the short ones when the long ones do not fit the width
+            (f"{len(self.shown):,} of {total:,} leads", f"{len(self.shown):,}/{total:,}", "bold"),
+            (f"sorted by {table.sort_key}{arrow}", f"by {table.sort_key}{arrow}", ""),
+            (f"{overdue} overdue", f"{overdue} overdue", DUE_STYLES["overdue"] if overdue else ""),
+            (f"{due_today} due today", f"{due_today} today", DUE_STYLES["today"] if due_today else ""),
+            (f"{no_next} without next action", f"{no_next} no next", DUE_STYLES["none"] if no_next else ""),
+            (f"{rotting} rotting", f"{rotting} rotting", ROTTING if rotting else ""),
+            (f"{warnings} mix warning{'s' if warnings != 1 else ''} (m)", f"{warnings} mix (m)",
+             "yellow" if warnings else ""),
+            (f"{problems} problem{'s' if problems != 1 else ''} (p)", f"{problems} probl. (p)",  # as many as p lists
+             "red" if errors else "yellow" if problems else ""),
+        ]
         if getattr(self.app, "driver_warning", None):
-            text.append(" · ")
-            text.append("merge driver missing: run pipeline sync (or press y)", style="bold yellow")
+            parts.append(("merge driver missing: run pipeline sync (or press y)", "no merge driver (y)", "bold yellow"))
+        width = status.size.width or self.app.size.width
+        long = sum(len(p[0]) for p in parts) + 3 * len(parts) <= width
+        text = Text(" ")
+        for i, (words, short, style) in enumerate(parts):
+            if i:
+                text.append(" · " if long else "·")
+            text.append(words if long else short, style=style)
         status.update(text)
 
     # --- actions ---
     def current_lead(self) -> Lead | None:
+        """The card under the board's cursor when the board is shown, else the table's row."""
+        if self.board:
+            return self.query_one(Board).current
         return self.query_one(LeadTable).current
 
     def action_focus_query(self) -> None:
@@ -171,39 +188,24 @@ class MainScreen(LeadActions, Screen):
 
     def action_toggle_board(self) -> None:
         self.board = not self.board
-        self.query_one(LeadTable).display = not self.board
-        self.query_one("#board").display = self.board
-        if self.board:
-            self.render_board()
-            columns = self.query(".board-column")
-            if columns:  # keep focus out of the query bar, so keys stay commands
-                self.set_focus(columns.first())
-        else:
-            self.set_focus(self.query_one(LeadTable))
+        table, board = self.query_one(LeadTable), self.query_one(Board)
+        table.display = not self.board
+        board.display = self.board
+        if self.board:  # the board opens on the lead the table was on, and takes the keys
+            self.render_board(keep_id=table.current.id if table.current else None)
+            self.set_focus(board)
+        else:  # and back: the table on the card the board was on
+            lead = board.current
+            if lead is not None:
+                index = next((i for i, row in enumerate(table.rows) if row is lead), None)
+                if index is not None:
+                    table.move_to(index)
+            self.set_focus(table)
 
-    def render_board(self) -> None:
-        board = self.query_one("#board", Horizontal)
-        board.remove_children()
-        pb = self.app.pipe.playbook
-        today = self.app.today
-        columns = []
-        for stage in pb.stage_names:
-            leads = [x for x in self.shown if x.stage == stage]
-            text = Text()
-            value = sum(x.value or 0 for x in leads)
-            text.append(visible(f"{stage}  {len(leads)}") + "\n", style="bold")
-            text.append(f"{value:,.0f}\n\n", style="grey62")
-            for lead in leads[:150]:
-                state = lead.due_state(today)
-                text.append(f"{lead.grade} ", style="bold")
-                text.append(visible(lead.name)[:22] + "\n")
-                if lead.next_due or lead.is_open:
-                    due = lead.next_due.isoformat() if lead.next_due else "no next action"
-                    text.append(f"  {due}\n", style=DUE_STYLES.get(state, ""))
-            if len(leads) > 150:
-                text.append(f"\n+{len(leads) - 150} more", style="italic")
-            columns.append(VerticalScroll(Static(text), classes="board-column"))
-        board.mount(*columns)
+    def render_board(self, keep_id: str | None = None) -> None:
+        """The board shows the leads the query bar keeps (`shown`), in the table's order."""
+        self.query_one(Board).set_leads(self.shown, self.app.pipe.playbook.stage_names, self.app.today,
+                                        keep_id=keep_id)
 
     def palette_commands(self):  # noqa: ANN201
         yield SystemCommand("Focus query", "Type query words", self.action_focus_query)
@@ -212,3 +214,66 @@ class MainScreen(LeadActions, Screen):
             yield SystemCommand(f"Sort by {key}", f"Sort the table by {key} (again: reverse)",
                                 lambda k=key: self.sort_by(k))
         yield from self.lead_palette_commands()
+        yield from self.board_palette_commands()
+
+    # --- the board ---
+    def on_descendant_focus(self, event) -> None:  # noqa: ANN001
+        """With the board shown, focus meant for the hidden table (enter or escape in the query bar) goes to
+        the board, so the arrows move the cursor that the lead keys act on."""
+        if self.board and isinstance(event.widget, LeadTable):
+            self.set_focus(self.query_one(Board))
+
+    def on_board_move_requested(self, message: Board.MoveRequested) -> None:
+        self.move_stage(message.step, message.lead)
+
+    def move_stage(self, step: int, lead: Lead | None = None) -> None:
+        """The lead one stage back (-1) or on (+1), saved and committed like the Edit form's stage: checked
+        against the file as read now, so a file changed meanwhile is never overwritten."""
+        from pipeline_tui.core.errors import PipelineError
+        from pipeline_tui.core.ops import set_fields
+
+        app = self.app
+        lead = lead or self._lead_or_warn()
+        if lead is None:
+            return
+        stages = app.pipe.playbook.stage_names
+        if lead.stage not in stages:
+            app.notify(f"{lead.name}: its stage {lead.stage!r} is not in the playbook; press e to choose one",
+                       severity="warning", timeout=4)
+            return
+        i = stages.index(lead.stage) + step
+        if not 0 <= i < len(stages):
+            app.notify(f"Not moved: {lead.name} is in the {'first' if step < 0 else 'last'} stage ({lead.stage})",
+                       severity="warning", timeout=3)
+            return
+        pending = self.query_one(Board).pending_moves
+        if lead.id in pending:
+            app.notify(f"Still saving the last move of {lead.name}", severity="warning", timeout=2)
+            return
+        try:
+            fresh, raw = app.pipe.read_raw(lead.id)
+        except PipelineError as exc:
+            app.notify(exc.one_line(), title="Not moved", severity="error", timeout=8)
+            return
+        if fresh.stage != lead.stage:  # changed behind the board's back: the reload shows it, then move
+            app.notify(f"Not moved: {lead.name} is in {fresh.stage} on disk now; reloading", severity="warning",
+                       timeout=4)
+            app.check_disk()
+            return
+        target, lead_id, today = stages[i], lead.id, app.today
+        pending.add(lead_id)
+
+        def change():  # noqa: ANN202 - in the write worker
+            try:
+                return set_fields(app.pipe, lead_id, [f"stage={target}"], today=today, expect_bytes=raw)
+            except BaseException:
+                pending.discard(lead_id)
+                raise
+
+        # done runs once the save's LeadsLoaded is queued: the pending mark goes after the board shows it
+        app.run_change(change, done=lambda _change: app.call_later(lambda: pending.discard(lead_id)))
+
+    def board_palette_commands(self):  # noqa: ANN201
+        yield SystemCommand("Move to next stage", "Move the lead (the board's card, or the table's row) one stage on (>)",
+                            lambda: self.move_stage(1))
+        yield SystemCommand("Move to previous stage", "Move the lead one stage back (<)", lambda: self.move_stage(-1))
