@@ -24,11 +24,16 @@ run: $(PY)
 demo: $(PY)
 	$(VENV)/bin/pipeline demo
 
+# Textual's devtools console (textual-dev, in the test extra); in another terminal, `TEXTUAL=devtools make run`
+# sends the UI's logs and prints to it.
 console: $(PY)
+	@test -x $(VENV)/bin/textual || $(VENV)/bin/pip install -q -e '.[test]'
 	$(VENV)/bin/textual console
 
+# The UI in a browser on http://127.0.0.1:8000 (see `pipeline serve --help` for --host and --port).
 serve: $(PY)
-	$(VENV)/bin/textual serve "$(VENV)/bin/pipeline"
+	@$(PY) -c 'import textual_serve' 2>/dev/null || $(VENV)/bin/pip install -q -e '.[test]'
+	$(VENV)/bin/pipeline serve
 
 bench: $(PY)
 	$(PY) benchmarks/run.py

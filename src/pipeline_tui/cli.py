@@ -120,7 +120,8 @@ def cli(ctx: click.Context, path: str | None) -> None:
 
 
 def _run_tui(root: Path) -> None:
-    if not sys.stdout.isatty() and not os.environ.get("PIPELINE_FORCE_TUI"):
+    served = os.environ.get("TEXTUAL_DRIVER") == "textual.drivers.web_driver:WebDriver"  # by `pipeline serve`
+    if not sys.stdout.isatty() and not served and not os.environ.get("PIPELINE_FORCE_TUI"):
         raise BadInput("the terminal UI needs a terminal; use a command (pipeline list, pipeline --help)")
     from pipeline_tui.ui.app import make_app
 
@@ -158,6 +159,18 @@ def demo(path: str | None, no_tui: bool, seed: int) -> None:
         click.echo(f"demo pipeline at {txt(pipe.root)}")
     if not no_tui:
         _run_tui(target.resolve())
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on; any other than a loopback one lets others reach the pipeline.")
+@click.option("--port", type=int, default=8000, show_default=True, help="The port to listen on (1-65535).")
+@click.pass_obj
+def serve(obj: Ctx, host: str, port: int) -> None:
+    """Open the terminal UI in a web browser: serves it on http://HOST:PORT until Ctrl+C."""
+    from pipeline_tui.serve import serve_pipeline
+
+    serve_pipeline(lambda: obj.pipeline().root, host=host, port=port)
 
 
 # --- add / set ------------------------------------------------------------------------------------
@@ -466,7 +479,7 @@ def check(obj: Ctx, as_json: bool) -> None:
 @click.pass_obj
 def agenda(obj: Ctx, as_json: bool) -> None:
     """Today's work: uncontacted requests, overdue, due today, this week, open leads with no next action."""
-    from pipeline_tui.core.agenda import age_days, build_agenda, waiting_hours
+    from pipeline_tui.core.agenda import age_days, build_agenda, wait_words, waiting_hours
     from pipeline_tui.core.stage_history import stage_history
 
     pipe = obj.pipeline()
@@ -489,7 +502,7 @@ def agenda(obj: Ctx, as_json: bool) -> None:
             limit = float(pipe.playbook.follow_up.get("first_contact_hours", 24))
             for lead in s.leads:
                 hours = waiting_hours(lead, hist, now)
-                age = "?" if hours is None else f"{hours / 24:.0f}d" if hours >= 48 else f"{hours:.0f}h"
+                age = wait_words(hours)
                 late = hours is not None and hours > limit
                 click.echo(click.style(f"  waiting {age:>5}", fg="red" if late else "green", bold=late)
                            + f"  {_cut(lead.name, 20):<20} {_cut(lead.company, 18):<18} {txt(lead.source):<12} "
