@@ -161,3 +161,18 @@ async def test_log_any_kind_with_text_in_one_burst(carol, keys, kind):
     entry = lead_data(pipe, lead_id)["log"][-1]
     assert entry["kind"] == kind
     assert entry["text"] in ("sent the deck", "met them", "notes here")
+
+
+async def test_query_enter_then_edit_in_one_burst(carol):
+    """Enter in the query bar moves focus in a handler of its Submitted message: the keys after it wait."""
+    pipe, lead_id = carol
+    add_lead(pipe, "Zed Other", "referral", owner="zed", today=TODAY)
+    app = make_app(pipe.root, today=TODAY, watch=False)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        burst(app, "/Carol" + ENTER + "e" + TAB * 8 + CTRL_U + "bob" + TAB + CTRL_U + "77" + CTRL_S)
+        await settle(pilot)
+    data = lead_data(pipe, lead_id)
+    assert data["owner"] == "bob" and data["value"] == 77
+    assert "owner carol -> bob, value 2400 -> 77" in git(pipe.root, "log", "-1", "--format=%s")

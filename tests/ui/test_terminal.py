@@ -79,8 +79,8 @@ def test_bursts_in_a_real_terminal_save_what_was_typed(pipe, terminal_on):
     commits = int(git(pipe.root, "rev-list", "--count", "HEAD"))
     term = terminal_on()
     term.wait_for("Carol Lead")
-    # the form opens on the stage; eight Tabs reach the owner; all of it in one write
-    term.keys("e", *["Tab"] * 8, "C-u", "bob", "Tab", "C-u", "5000", "C-s")
+    # a query, Enter, the form (it opens on the stage; eight Tabs reach the owner): all of it in one write
+    term.keys("/", "Carol", "Enter", "e", *["Tab"] * 8, "C-u", "bob", "Tab", "C-u", "5000", "C-s")
     wait_for_commits(pipe.root, commits + 1)
     data = yaml.safe_load(pipe.lead_path(lead_id).read_text())
     assert data["owner"] == "bob" and data["value"] == 5000

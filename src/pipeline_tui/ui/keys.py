@@ -14,13 +14,14 @@ newly opened screen has mounted. Pilot's `press` passes through the same path.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections import deque
 
 from textual import events
 
 LOST_AFTER = 0.5  # seconds: a key no widget finished with (removed with its screen) stops holding the rest
 SETTLE = 0.005  # seconds between looks at a screen that is still mounting
-DEFER = 8  # times a key lets the app's queued work go first (a focus() is a queued call)
 
 
 class _KeyTurn(events.Key):
@@ -75,14 +76,18 @@ class InOrder:
             self._pump_scheduled = True
             self.call_later(self._next_turn)  # type: ignore[attr-defined]
 
-    async def _next_turn(self, behind: int = 0) -> None:
+    async def _next_turn(self, since: float | None = None) -> None:
         self._pump_scheduled = False
         if self._turn is not None or not self._waiting:
             return
-        if behind < DEFER and not self._message_queue.empty():  # type: ignore[attr-defined]
-            # what the last key set going runs first (a `focus()` is a call queued on the app)
+        since = time.monotonic() if since is None else since
+        if self._busy() and time.monotonic() - since < LOST_AFTER:
+            # what the last key set going runs first: a `focus()` is a call queued on the app, Enter in an
+            # input posts Submitted, whose handler moves the focus. Let the other tasks run, and the app's
+            # own queue, then look again (a widget that never rests holds the keys LOST_AFTER at most).
             self._pump_scheduled = True
-            self.call_later(self._next_turn, behind + 1)  # type: ignore[attr-defined]
+            await asyncio.sleep(0)
+            self.call_later(self._next_turn, since)  # type: ignore[attr-defined]
             return
         screen = self.screen  # type: ignore[attr-defined]
         if not screen.is_mounted:  # a screen the last key opened: its fields take focus when mounted
@@ -102,6 +107,13 @@ class InOrder:
         await super().on_event(turn)  # type: ignore[misc]
         if not turn.is_forwarded:  # taken at the app (a priority binding): done now
             self._turn_done(turn)
+
+    def _busy(self) -> bool:
+        """Messages wait in the app's queue or in a queue of the screen or one of its widgets."""
+        if not self._message_queue.empty():  # type: ignore[attr-defined]
+            return True
+        screen = self.screen  # type: ignore[attr-defined]
+        return any(not node._message_queue.empty() for node in (screen, *screen.walk_children()))
 
     def _turn_done(self, turn: events.Event) -> None:
         if turn is not self._turn:

@@ -123,27 +123,34 @@ class MainScreen(LeadActions, Screen):
         rotting = sum(1 for x in self.shown if id(x) in self.rotting_ids)  # of the leads shown, like the others
         errors = sum(1 for p in self.app.problem_list or () if p.severity == "error")
         arrow = " ▼" if table.sort_reverse else ""
-        parts = [  # (words, short words, style): the short ones when the long ones do not fit the width
-            (f"{len(self.shown):,} of {total:,} leads", f"{len(self.shown):,}/{total:,}", "bold"),
-            (f"sorted by {table.sort_key}{arrow}", f"by {table.sort_key}{arrow}", ""),
-            (f"{overdue} overdue", f"{overdue} overdue", DUE_STYLES["overdue"] if overdue else ""),
-            (f"{due_today} due today", f"{due_today} today", DUE_STYLES["today"] if due_today else ""),
-            (f"{no_next} without next action", f"{no_next} no next", DUE_STYLES["none"] if no_next else ""),
-            (f"{rotting} rotting", f"{rotting} rotting", ROTTING if rotting else ""),
-            (f"{warnings} mix warning{'s' if warnings != 1 else ''} (m)", f"{warnings} mix (m)",
+        n, prob = len(self.shown), problems
+        parts = [  # (words, short words, fewest words or None to leave out, style): the longest that fit
+            (f"{n:,} of {total:,} leads", f"{n:,}/{total:,}", f"{n}/{total}", "bold"),
+            (f"sorted by {table.sort_key}{arrow}", f"by {table.sort_key}{arrow}", None, ""),
+            (f"{overdue} overdue", f"{overdue} overdue", f"{overdue} overdue", DUE_STYLES["overdue"] if overdue else ""),
+            (f"{due_today} due today", f"{due_today} today", f"{due_today} today",
+             DUE_STYLES["today"] if due_today else ""),
+            (f"{no_next} without next action", f"{no_next} no next", f"{no_next} no next",
+             DUE_STYLES["none"] if no_next else ""),
+            (f"{rotting} rotting", f"{rotting} rotting", f"{rotting} rot", ROTTING if rotting else ""),
+            (f"{warnings} mix warning{'s' if warnings != 1 else ''} (m)", f"{warnings} mix (m)", f"{warnings} mix(m)",
              "yellow" if warnings else ""),
-            (f"{problems} problem{'s' if problems != 1 else ''} (p)", f"{problems} probl. (p)",  # as many as p lists
-             "red" if errors else "yellow" if problems else ""),
+            (f"{prob} problem{'s' if prob != 1 else ''} (p)", f"{prob} problems (p)", f"{prob} prob(p)",  # as p lists
+             "red" if errors else "yellow" if prob else ""),
         ]
         if getattr(self.app, "driver_warning", None):
-            parts.append(("merge driver missing: run pipeline sync (or press y)", "no merge driver (y)", "bold yellow"))
-        width = status.size.width or self.app.size.width
-        long = sum(len(p[0]) for p in parts) + 3 * len(parts) <= width
+            parts.append(("merge driver missing: run pipeline sync (or press y)", "no merge driver (y)",
+                          "no driver(y)", "bold yellow"))
+        width = (status.size.width or self.app.size.width) - 1
+        for tier, sep in ((0, " · "), (1, "·"), (2, "·")):
+            words = [(p[tier], p[3]) for p in parts if p[tier] is not None]
+            if tier == 2 or sum(len(w) for w, _ in words) + len(sep) * (len(words) - 1) <= width:
+                break
         text = Text(" ")
-        for i, (words, short, style) in enumerate(parts):
+        for i, (word, style) in enumerate(words):
             if i:
-                text.append(" · " if long else "·")
-            text.append(words if long else short, style=style)
+                text.append(sep)
+            text.append(word, style=style)
         status.update(text)
 
     # --- actions ---
