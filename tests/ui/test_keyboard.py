@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from textual._xterm_parser import XTermParser
 
 from pipeline_tui.core.ops import add_lead
 from pipeline_tui.ui.app import make_app
+from pipeline_tui.ui.keys import Parser
 from pipeline_tui.ui.screens.edit import EditScreen, fid
 from tests.conftest import TODAY, commit_count, git
 
@@ -18,8 +18,14 @@ CTRL_U, CTRL_S, TAB, ENTER = "\x15", "\x13", "\t", "\r"
 
 def burst(app, data: str) -> None:
     """Bytes as the terminal sends them, parsed by Textual's own parser and handed to the driver in one go
-    (what the Linux driver does with one read of stdin)."""
-    for event in XTermParser().feed(data):
+    (what the Linux driver does with one read of stdin and its next tick)."""
+    import time
+
+    parser = Parser()  # the parser the app's terminal driver uses (Textual's, keeping Escape apart)
+    events = list(parser.feed(data))
+    time.sleep(0.15)  # an Escape at the end is told apart from Alt+key by a pause
+    events += list(parser.tick())
+    for event in events:
         app._driver.process_message(event)
 
 
@@ -176,3 +182,67 @@ async def test_query_enter_then_edit_in_one_burst(carol):
     data = lead_data(pipe, lead_id)
     assert data["owner"] == "bob" and data["value"] == 77
     assert "owner carol -> bob, value 2400 -> 77" in git(pipe.root, "log", "-1", "--format=%s")
+
+
+async def test_escape_then_a_key_in_one_burst_is_both_keys(carol):
+    """A terminal reads ESC and the next key together as Alt+key: here they stay Escape, then the key."""
+    from pipeline_tui.ui.screens.agenda import AgendaScreen
+    from pipeline_tui.ui.screens.lead import LeadScreen
+    from pipeline_tui.ui.screens.main import MainScreen
+
+    pipe, lead_id = carol
+    app = make_app(pipe.root, today=TODAY, watch=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        burst(app, ENTER)
+        await settle(pilot)
+        assert isinstance(app.screen, LeadScreen)
+        burst(app, "\x1ba")
+        await settle(pilot)
+        assert isinstance(app.screen, AgendaScreen) and len(app.screen_stack) == 3
+        burst(app, "\x1b/Carol")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen) and app.screen.query_one("#query").value == "Carol"
+
+
+async def test_undo_right_after_a_save_undoes_that_save(carol):
+    """Writes run in the order the keys asked for them: `u` behind a log undoes that log."""
+    pipe, lead_id = carol
+    app = make_app(pipe.root, today=TODAY, watch=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        for _ in range(3):
+            burst(app, "lculeu")
+            await settle(pilot)
+    assert "log" not in lead_data(pipe, lead_id)
+    subjects = git(pipe.root, "log", "--format=%s").splitlines()
+    assert len([s for s in subjects if s.startswith("undo: ")]) == 6
+
+
+async def test_a_form_opened_behind_a_move_opens_on_the_moved_file(carol):
+    pipe, lead_id = carol
+    app = make_app(pipe.root, today=TODAY, watch=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        burst(app, "b>>e" + TAB * 9 + CTRL_U + "4242" + CTRL_S)
+        await settle(pilot)
+    data = lead_data(pipe, lead_id)
+    assert data["stage"] == "qualified" and data["value"] == 4242, data
+
+
+async def test_keys_after_enter_in_a_dialog_go_where_enter_left_the_focus(carol):
+    """Enter logs and closes the dialog in a handler of its Submitted message: the keys typed after it
+    are the table's keys again, never more text in the closed field."""
+    pipe, lead_id = carol
+    app = make_app(pipe.root, today=TODAY, watch=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        burst(app, "lEhello [b]x[/b] cmeN" + ENTER + "ln")
+        await settle(pilot)
+    log = lead_data(pipe, lead_id)["log"]
+    assert (log[-2]["kind"], log[-2]["text"]) == ("email", "hello [b]x[/b] cmeN")
+    assert log[-1]["kind"] == "note" and "text" not in log[-1]

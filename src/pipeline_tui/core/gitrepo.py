@@ -42,7 +42,9 @@ def _git_module():  # noqa: ANN202
 
 
 def _env_git() -> dict[str, str]:
-    return {"GIT_TERMINAL_PROMPT": "0"}
+    # No prompts; and no optional locks: a `git status` that reads (the TUI's health check, `check`) would
+    # take index.lock to refresh the index, and a commit starting then fails with "index.lock: File exists".
+    return {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
 
 
 @dataclass(slots=True)

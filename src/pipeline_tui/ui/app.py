@@ -18,7 +18,7 @@ from pipeline_tui.core.lead import Lead
 from pipeline_tui.core.ops import Change
 from pipeline_tui.core.safetext import visible
 from pipeline_tui.core.store import Pipeline, stamp_of
-from pipeline_tui.ui.keys import InOrder
+from pipeline_tui.ui.keys import InOrder, use_parser
 from pipeline_tui.ui.workers import WorkerErrors, io_work
 
 PLAYBOOK = "pipeline.yaml"  # its entry in _reread (no lead id has a dot)
@@ -63,6 +63,14 @@ class PipelineApp(InOrder, WorkerErrors, App):
     def __init__(self, root: Path, today: dt.date | None = None, watch: bool = True, watch_interval: float = 2.0):
         super().__init__()
         self._in_order_init()
+        use_parser()
+        import threading
+        from collections import deque
+
+        self._writes: deque[Callable[[], None]] = deque()  # run one at a time by _writer, in order
+        self._writes_lock = threading.Lock()
+        self._writer_busy = False
+        self._after: list[Callable[[], None]] = []  # what waits for the queued writes (after_writes)
         self.pipe = Pipeline.open(root)
         self.fixed_today = today
         self.leads: list[Lead] = []
@@ -248,11 +256,49 @@ class PipelineApp(InOrder, WorkerErrors, App):
 
     # --- writing ---
     def run_change(self, fn: Callable[[], Change], done: Callable[[Change], None] | None = None) -> None:
-        """Run a core write in a worker; report errors; refresh the changed lead."""
-        self._write_worker(fn, done)
+        """Queue a core write; report errors; refresh the changed lead. Writes run one at a time in the
+        order they were asked for, which is the order the keys were typed (`u` right after a save undoes
+        that save, a second `>` moves the card on from where the first left it)."""
+        self._queue_write(lambda: self._write(fn, done))
+
+    def _queue_write(self, job: Callable[[], None]) -> None:
+        with self._writes_lock:
+            self._writes.append(job)
+            if self._writer_busy:
+                return
+            self._writer_busy = True
+        self._writer()
+
+    def after_writes(self, then: Callable[[], None]) -> None:
+        """Run `then` on the UI thread once every queued write has landed (a form opens on the file as the
+        writes left it); keys typed meanwhile wait for it (see `_hold_keys`)."""
+        with self._writes_lock:
+            if self._writer_busy:
+                self._after.append(then)
+                return
+        then()
+
+    def _hold_keys(self) -> bool:
+        return bool(self._after)
 
     @io_work(group="write")
-    def _write_worker(self, fn: Callable[[], Change], done: Callable[[Change], None] | None) -> None:
+    def _writer(self) -> None:
+        while True:
+            with self._writes_lock:
+                if not self._writes:
+                    self._writer_busy = False
+                    waiting, self._after = self._after, []
+                    break
+                job = self._writes.popleft()
+            try:
+                job()
+            except Exception as exc:  # noqa: BLE001 - a bug must not stop the writes queued behind it
+                self.call_from_thread(self.notify, f"{type(exc).__name__}: {exc}", title="Not saved",
+                                      severity="error", timeout=8)
+        for then in waiting:
+            self.call_from_thread(then)
+
+    def _write(self, fn: Callable[[], Change], done: Callable[[Change], None] | None) -> None:
         try:
             change = fn()
         except PipelineError as exc:
@@ -297,13 +343,12 @@ class PipelineApp(InOrder, WorkerErrors, App):
         self.post_message(LeadsLoaded(leads, set(), self._health(leads)))
 
     def action_undo(self) -> None:
-        self._undo_worker(redo=False)
+        self._queue_write(lambda: self._undo(redo=False))
 
     def action_redo(self) -> None:
-        self._undo_worker(redo=True)
+        self._queue_write(lambda: self._undo(redo=True))
 
-    @io_work(group="write")
-    def _undo_worker(self, redo: bool) -> None:
+    def _undo(self, redo: bool) -> None:
         """`pipeline undo` (or redo): the change it reverted is said; every lead is read again (an undo
         may touch many files: an import, a sync)."""
         from pipeline_tui.core.ops import redo_last, undo_last

@@ -19,9 +19,34 @@ import time
 from collections import deque
 
 from textual import events
+from textual._xterm_parser import XTermParser
 
 LOST_AFTER = 0.5  # seconds: a key no widget finished with (removed with its screen) stops holding the rest
 SETTLE = 0.005  # seconds between looks at a screen that is still mounting
+HOLD_MAX = 10.0  # seconds keys wait, at most, for a form that waits for the writes queued before it
+
+
+class Parser(XTermParser):
+    """Textual's terminal parser, but Escape typed just before another key stays Escape, then that key.
+
+    A terminal sends Alt+key as ESC key, and a burst sends Escape and the key after it in one read: Textual
+    reads both as Alt+key (`alt+a`, or the key alone for `/` and Enter), so `escape a` neither went back
+    nor opened the Agenda. Nothing here is bound to Alt, so Alt+key is Escape then key (as in vim); but
+    Alt+Backspace stays itself: it deletes a word in a field, where Escape would close the form.
+    """
+
+    def _sequence_to_key_events(self, sequence: str, alt: bool = False):  # noqa: ANN201
+        if alt and sequence not in ("\x7f", "\x08"):
+            yield events.Key("escape", "\x1b")
+            alt = False
+        yield from super()._sequence_to_key_events(sequence, alt)
+
+
+def use_parser() -> None:
+    """The terminal driver reads keys with `Parser` (it builds its parser from this module-level name)."""
+    import textual.drivers.linux_driver as linux_driver
+
+    linux_driver.XTermParser = Parser  # type: ignore[misc]
 
 
 class _KeyTurn(events.Key):
@@ -89,6 +114,11 @@ class InOrder:
             await asyncio.sleep(0)
             self.call_later(self._next_turn, since)  # type: ignore[attr-defined]
             return
+        if self._hold_keys() and time.monotonic() - since < HOLD_MAX:
+            # the last key opens a form once the writes queued before it land: the keys after it are its
+            self._pump_scheduled = True
+            self.set_timer(SETTLE, lambda: self._next_turn(since))  # type: ignore[attr-defined]
+            return
         screen = self.screen  # type: ignore[attr-defined]
         if not screen.is_mounted:  # a screen the last key opened: its fields take focus when mounted
             self._pump_scheduled = True
@@ -107,6 +137,10 @@ class InOrder:
         await super().on_event(turn)  # type: ignore[misc]
         if not turn.is_forwarded:  # taken at the app (a priority binding): done now
             self._turn_done(turn)
+
+    def _hold_keys(self) -> bool:
+        """True while the app wants the keys held (overridden: a form waiting for queued writes)."""
+        return False
 
     def _busy(self) -> bool:
         """Messages wait in the app's queue or in a queue of the screen or one of its widgets."""

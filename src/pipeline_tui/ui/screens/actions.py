@@ -36,22 +36,22 @@ class LeadActions:
         from pipeline_tui.ui.screens.edit import EditScreen
 
         lead = self._lead_or_warn()
-        if lead is not None:
-            self.app.push_screen(EditScreen(lead.id))
+        if lead is not None:  # on the file as the writes queued before this key leave it
+            self.app.after_writes(lambda: self.app.push_screen(EditScreen(lead.id)))
 
     def action_plan_next(self) -> None:
         from pipeline_tui.ui.screens.edit import EditScreen
 
         lead = self._lead_or_warn()
         if lead is not None:
-            self.app.push_screen(EditScreen(lead.id, focus="next_action"))
+            self.app.after_writes(lambda: self.app.push_screen(EditScreen(lead.id, focus="next_action")))
 
     def action_done_next(self) -> None:
         from pipeline_tui.ui.screens.done_dialog import DoneDialog
 
         lead = self._lead_or_warn()
         if lead is not None:
-            self.app.push_screen(DoneDialog(lead.id))
+            self.app.after_writes(lambda: self.app.push_screen(DoneDialog(lead.id)))
 
     def action_log_activity(self) -> None:
         from pipeline_tui.ui.screens.log_dialog import LogDialog

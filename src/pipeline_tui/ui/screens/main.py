@@ -234,15 +234,19 @@ class MainScreen(LeadActions, Screen):
         self.move_stage(message.step, message.lead)
 
     def move_stage(self, step: int, lead: Lead | None = None) -> None:
-        """The lead one stage back (-1) or on (+1), saved and committed like the Edit form's stage: checked
-        against the file as read now, so a file changed meanwhile is never overwritten."""
+        """The lead one stage back (-1) or on (+1), saved and committed like the Edit form's stage, once
+        the writes queued before (an earlier `>`) have landed: from the stage they left, checked against
+        the file as read then, so a file changed meanwhile is never overwritten."""
+        lead = lead or self._lead_or_warn()
+        if lead is not None:
+            lead_id = lead.id
+            self.app.after_writes(lambda: self._move_now(step, self.app.lead_by_id(lead_id) or lead))
+
+    def _move_now(self, step: int, lead: Lead) -> None:
         from pipeline_tui.core.errors import PipelineError
         from pipeline_tui.core.ops import set_fields
 
         app = self.app
-        lead = lead or self._lead_or_warn()
-        if lead is None:
-            return
         stages = app.pipe.playbook.stage_names
         if lead.stage not in stages:
             app.notify(f"{lead.name}: its stage {lead.stage!r} is not in the playbook; press e to choose one",
@@ -254,9 +258,6 @@ class MainScreen(LeadActions, Screen):
                        severity="warning", timeout=3)
             return
         pending = self.query_one(Board).pending_moves
-        if lead.id in pending:
-            app.notify(f"Still saving the last move of {lead.name}", severity="warning", timeout=2)
-            return
         try:
             fresh, raw = app.pipe.read_raw(lead.id)
         except PipelineError as exc:
