@@ -229,7 +229,7 @@ class ConfirmChanges(ModalScreen[bool]):
         with Vertical(id="dialog"):
             yield Label("Remove a field?", classes="title")
             yield Static(plain("\n".join(self.changes), multiline=True), id="changes")
-            yield Label("y: save these changes (the emptied fields are removed)   esc: back to the form")
+            yield Static("y: save these changes (the emptied fields are removed)\nesc: back to the form")
         yield Footer()
 
     def action_answer(self, yes: bool) -> None:
