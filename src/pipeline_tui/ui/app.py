@@ -71,6 +71,7 @@ class PipelineApp(InOrder, WorkerErrors, App):
         self._writes_lock = threading.Lock()
         self._writer_busy = False
         self._after: list[Callable[[], None]] = []  # what waits for the queued writes (after_writes)
+        self._releasing = 0  # of those, handed to the UI thread and not yet run
         self.pipe = Pipeline.open(root)
         self.fixed_today = today
         self.leads: list[Lead] = []
@@ -279,7 +280,14 @@ class PipelineApp(InOrder, WorkerErrors, App):
         then()
 
     def _hold_keys(self) -> bool:
-        return bool(self._after)
+        return bool(self._after) or self._releasing > 0
+
+    def _run_after(self, then: Callable[[], None]) -> None:
+        try:
+            then()
+        finally:
+            with self._writes_lock:
+                self._releasing -= 1
 
     @io_work(group="write")
     def _writer(self) -> None:
@@ -288,6 +296,7 @@ class PipelineApp(InOrder, WorkerErrors, App):
                 if not self._writes:
                     self._writer_busy = False
                     waiting, self._after = self._after, []
+                    self._releasing += len(waiting)  # keys stay held until each has run
                     break
                 job = self._writes.popleft()
             try:
@@ -296,7 +305,7 @@ class PipelineApp(InOrder, WorkerErrors, App):
                 self.call_from_thread(self.notify, f"{type(exc).__name__}: {exc}", title="Not saved",
                                       severity="error", timeout=8)
         for then in waiting:
-            self.call_from_thread(then)
+            self.call_from_thread(self._run_after, then)
 
     def _write(self, fn: Callable[[], Change], done: Callable[[Change], None] | None) -> None:
         try:
