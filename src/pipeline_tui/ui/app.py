@@ -5,7 +5,9 @@ and noticing files changed behind its back (an editor, a `git pull`) without a r
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
@@ -64,9 +66,6 @@ class PipelineApp(InOrder, WorkerErrors, App):
         super().__init__()
         self._in_order_init()
         use_parser()
-        import threading
-        from collections import deque
-
         self._writes: deque[Callable[[], None]] = deque()  # run one at a time by _writer, in order
         self._writes_lock = threading.Lock()
         self._writer_busy = False
