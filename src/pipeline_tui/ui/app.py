@@ -102,8 +102,6 @@ class PipelineApp(InOrder, WorkerErrors, App):
 
     def _announce(self, line: str) -> None:
         """What the core says on its own (a killed write rolled back): a notification, from any thread."""
-        import threading
-
         if threading.get_ident() == self._thread_id:
             self.notify(line, timeout=10)
         else:
