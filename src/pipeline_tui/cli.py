@@ -672,8 +672,9 @@ def resolve(obj: Ctx, ref: str | None, choices: tuple[str, ...], as_json: bool) 
 @click.option("--map-source", multiple=True, metavar="'CRM VALUE=source'", help="Repeatable.")
 @click.option("--map-stage", multiple=True, metavar="'CRM STATUS=stage'", help="Repeatable.")
 @click.option("--map-owner", multiple=True, metavar="'CRM OWNER=member'", help="Repeatable.")
-@click.option("--default-source", help="For rows with no source.")
-@click.option("--default-owner", help="For rows with no owner.")
+@click.option("--default-source", help="For rows whose source cell is empty (an unknown value is reported, "
+              "never replaced: map it with --map-source).")
+@click.option("--default-owner", help="For rows whose owner cell is empty, or names someone not on the team.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def import_cmd(obj: Ctx, file: Path, dry_run: bool, duplicates: str, mapping_file: Path | None, map_column,
@@ -694,12 +695,14 @@ def import_cmd(obj: Ctx, file: Path, dry_run: bool, duplicates: str, mapping_fil
     else:
         for line in import_lines(plan, dry_run, commit):
             click.echo(line)
-    if plan.count("error"):
-        for r in plan.rows:
-            if r.status == "error":
-                click.echo(f"pipeline: {txt(file)}: row {r.row}: {txt(r.reason)}", err=True)
-        if not any(r.status in ("new", "merge", "duplicate") for r in plan.rows):
-            sys.exit(2)  # not one row could be read: bad input
+    for r in plan.rows:
+        if r.status == "error":
+            click.echo(f"pipeline: {txt(file)}: row {r.row}: {txt(r.reason)}", err=True)
+        elif r.dropped and r.status in ("new", "merge"):
+            click.echo(f"pipeline: {txt(file)}: row {r.row}: imported; not used (kept under extra:): "
+                       f"{txt('; '.join(r.dropped))}", err=True)
+    if plan.count("error") and not any(r.status in ("new", "merge", "duplicate") for r in plan.rows):
+        sys.exit(2)  # not one row could be read: bad input
 
 
 def import_lines(plan, dry_run: bool, commit: str | None) -> list[str]:  # noqa: ANN001
@@ -708,8 +711,11 @@ def import_lines(plan, dry_run: bool, commit: str | None) -> list[str]:  # noqa:
                        bold=True), click.style("columns", bold=True)]
     for header, key in plan.columns.items():
         out.append(f"  {txt(header):<28} -> {txt(key)}")
+    if plan.kept:
+        out.append(f"  kept under extra: {', '.join(txt(h) for h in plan.kept)}  (a field: --map-column "
+                   "'COLUMN=field'; left out: --map-column 'COLUMN=')")
     if plan.ignored:
-        out.append(f"  ignored: {', '.join(txt(h) for h in plan.ignored)}  (map with --map-column 'COLUMN=field')")
+        out.append(f"  left out (your word): {', '.join(txt(h) for h in plan.ignored)}")
     for title, table in (("sources", plan.source_values), ("stages", plan.stage_values)):
         if table:
             out.append(click.style(title, bold=True))
@@ -718,14 +724,21 @@ def import_lines(plan, dry_run: bool, commit: str | None) -> list[str]:  # noqa:
     for note in plan.notes:
         out.append(click.style(f"note: {txt(note)}", fg="bright_black"))
     out.append(click.style("rows", bold=True))
-    for r in plan.rows:
+    for r in plan.rows:  # every row, the new ones too: junk shows before it is imported
+        color = {"new": "green", "error": "red", "duplicate": "yellow", "merge": "cyan", "skipped": "bright_black"}[
+            r.status]
+        what = r.reason
         if r.status == "new":
-            continue
-        color = {"error": "red", "duplicate": "yellow", "merge": "cyan"}[r.status]
-        out.append(click.style(f"  row {r.row}: {r.status}: {txt(r.reason)}", fg=color))
+            name = r.data.get("name", "")
+            what = f"{name} ({r.data.get('company')})" if r.data.get("company") else str(name)
+            what += f" as {r.data.get('stage')}, {r.data.get('source')}"
+            if r.dropped:
+                what += "; not used (kept under extra:): " + "; ".join(r.dropped)
+        out.append(click.style(f"  row {r.row}: {r.status}: {txt(what)}", fg=color))
     verb = "would import" if dry_run else "imported"
     summary = (f"{verb} {plan.count('new')} new lead(s); {plan.count('merge')} merged, "
-               f"{plan.count('duplicate')} duplicate(s) skipped, {plan.count('error')} row(s) with errors")
+               f"{plan.count('duplicate')} duplicate(s) skipped, {plan.count('error')} bad row(s), "
+               f"{plan.count('skipped')} row(s) not data")
     if dry_run:
         summary += " (dry run: nothing written)"
     elif commit:
@@ -737,20 +750,56 @@ def import_lines(plan, dry_run: bool, commit: str | None) -> list[str]:  # noqa:
 @cli.command("export")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="A file (default: stdout).")
+@click.option("--skip-broken", is_flag=True,
+              help="Export the other leads when some lead files cannot be read (broken YAML, not a regular file, "
+                   "too big, a merge's two versions not yet chosen), naming on stderr each file left out. "
+                   "Without it such a file stops the export (exit 2, nothing written).")
+@click.option("--excel", is_flag=True,
+              help="CSV for spreadsheets: UTF-8 with a BOM, CRLF line ends, and every cell that starts with = + - @ "
+                   "a tab or a CR written with a leading ' (a spreadsheet's mark for text), "
+                   "as OWASP advises against CSV injection: a plain -2 or a phone +49 30 1234 too, so they read as "
+                   "text. A cell already starting with ' gets one more, and the first header cell is 'id, which "
+                   "tells pipeline import to take one ' off each cell. CSV only.")
 @click.pass_obj
-def export_cmd(obj: Ctx, fmt: str, output: Path | None) -> None:
-    """Every lead's fields as CSV (one row per lead) or JSON; pipeline import reads them back."""
-    from pipeline_tui.core.exporter import export_csv_counted, export_json
+def export_cmd(obj: Ctx, fmt: str, output: Path | None, skip_broken: bool, excel: bool) -> None:
+    """Every lead's fields as CSV (one row per lead) or JSON; pipeline import reads them back.
 
+    A lead file that cannot be read (pipeline check shows it with its line) stops the export unless
+    --skip-broken is given; a lead with validation problems is exported as it is. Plain CSV is meant for
+    programs and pipeline import; use --excel for a file to open in a spreadsheet."""
+    from pipeline_tui.core.exporter import export_csv_counted, export_json, unexportable
+
+    if excel and fmt != "csv":
+        raise click.UsageError("--excel is for CSV; JSON is never read as formulas (drop --excel or --format json)",
+                               ctx=click.get_current_context())
     pipe = obj.pipeline()
     leads = sorted(pipe.leads(), key=lambda x: x.id)
-    text, escaped = export_csv_counted(leads) if fmt == "csv" else (export_json(leads), 0)
+    left_out = unexportable(pipe, leads)
+    if left_out and not skip_broken:
+        shown = ", ".join(x.describe() for x in left_out[:3])
+        more = f" and {len(left_out) - 3} more" if len(left_out) > 3 else ""
+        raise BadInput(f"cannot export: {len(left_out)} lead file(s) cannot be exported as they are: {shown}{more}; "
+                       "fix them (pipeline check shows each with its line) or pass --skip-broken to export the "
+                       "others; nothing was written")
+    skipped = {x.path for x in left_out}
+    good = [x for x in leads if x.path not in skipped]
+    text, escaped = export_csv_counted(good, excel=excel) if fmt == "csv" else (export_json(good), 0)
     if escaped:
         click.echo(f"pipeline: warning: {escaped} cell(s) held control, bidi or zero-width characters, written "
                    "visibly as \\x1b-style escapes (pipeline check lists them; --format json keeps them exactly)",
                    err=True)
+    count = f"exported {len(good)} of {len(leads)} leads" if left_out else f"exported {len(good)} lead(s)"
+    why = f"; left out {', '.join(x.describe() for x in left_out)}" if left_out else ""
     if output is None:
-        sys.stdout.write(text)
+        if excel:  # exact bytes: the BOM and CRLF as written, whatever the platform does to text
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text.encode("utf-8"))
+            sys.stdout.buffer.flush()
+        else:
+            sys.stdout.write(text)
+        if left_out:
+            sys.stdout.flush()
+            click.echo(count + why, err=True)
         return
     if output.is_symlink():
         raise BadInput(f"{txt(output)} is a symbolic link; not replacing it: give the file it points to, or "
@@ -767,7 +816,7 @@ def export_cmd(obj: Ctx, fmt: str, output: Path | None) -> None:
         atomic_write(output, text.encode("utf-8"))
     except OSError as exc:
         raise BadInput(f"cannot write {txt(output)}: {exc.strerror or exc}") from None
-    click.echo(f"exported {sum(1 for x in leads if not x.broken)} lead(s) to {txt(output)}", err=True)
+    click.echo(f"{count} to {txt(output)}{why}", err=True)
 
 
 @cli.command("merge-driver", hidden=True)

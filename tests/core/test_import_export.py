@@ -28,7 +28,7 @@ def test_hubspot_contacts_become_leads_in_one_commit_that_undo_reverts(pipe):
     before = commit_count(pipe.root)
     plan = plan_import(pipe, FIX / "hubspot_contacts.csv", today=TODAY)
     assert plan.encoding == "UTF-8 with BOM" and plan.delimiter == "comma"
-    assert plan.columns["Original Source"] == "source" and "Annual Revenue" in plan.ignored
+    assert plan.columns["Original Source"] == "source" and "Annual Revenue" in plan.kept
     assert plan.source_values["Offline Sources"] == ("prospecting", 1)
     sha, new_ids, merged = apply_import(pipe, plan, TODAY)
     assert len(new_ids) == 5 and merged == [] and commit_count(pipe.root) == before + 1
@@ -40,7 +40,8 @@ def test_hubspot_contacts_become_leads_in_one_commit_that_undo_reverts(pipe):
     assert jane["created"] == dt.date(2026, 11, 1) and jane["phone"] == "+1 555 0100"
     assert leads["chloe@dubois.example"]["name"] == "Chloé Dubois"
     assert leads["raj@patel.example"]["source"] == "referral"
-    assert leads["ana@lopez.example"]["stage"] == "lost" and leads["ana@lopez.example"]["closed"] == dt.date(2026, 8, 30)
+    # lost with no close date in the file: none is invented (it used to be the create date)
+    assert leads["ana@lopez.example"]["stage"] == "lost" and "closed" not in leads["ana@lopez.example"]
     assert git(pipe.root, "status", "--porcelain") == ""
     undo_last(pipe)
     assert by_email(pipe) == {} and git(pipe.root, "status", "--porcelain") == ""
@@ -52,7 +53,8 @@ def test_salesforce_report_in_cp1252_with_us_dates_and_quoted_commas(pipe):
     apply_import(pipe, plan, TODAY)
     leads = by_email(pipe)
     assert leads["zoe@pixel.example"]["name"] == "Zoë Martin"
-    assert leads["zoe@pixel.example"]["stage"] == "won" and leads["zoe@pixel.example"]["source"] == "referral"
+    # "Closed - Converted": the lead became an opportunity in Salesforce, not a win
+    assert leads["zoe@pixel.example"]["stage"] == "qualified" and leads["zoe@pixel.example"]["source"] == "referral"
     assert leads["noah@williams.example"]["company"] == "Williams Auto Repair, LLC"
     assert leads["hannah@bergmann.example"]["created"] == dt.date(2026, 11, 3)
     assert leads["hannah@bergmann.example"]["source"] == "event"
@@ -87,12 +89,19 @@ def test_pipedrive_people_and_flags_instead_of_a_file(pipe):
 def test_bad_rows_are_reported_by_number_and_the_good_ones_imported(pipe, run):
     res = run("-C", str(pipe.root), "import", str(FIX / "bad_rows_utf16.txt"))
     assert res.code == 0, res
-    errors = [ln for ln in res.err.splitlines() if ": row " in ln]
-    assert [ln.split(": row ")[1].split(":")[0] for ln in errors] == ["3", "4", "5", "6", "7"]
-    assert "row 3: no name" in res.err and "row 4: created: bad date '2026-02-30'" in res.err
-    assert "unknown source 'Carrier pigeon'" in res.err and "'not-an-email'" in res.err
+    errors = [ln for ln in res.err.splitlines() if ": row " in ln and "imported;" not in ln]
+    assert [ln.split(": row ")[1].split(":")[0] for ln in errors] == ["3", "5"]
+    assert "row 3: no name" in res.err and "unknown source 'Carrier pigeon'" in res.err
+    # a bad optional cell does not cost the row: the cell is said, and kept under extra:
+    assert "row 4: imported; not used (kept under extra:): Created '2026-02-30'" in res.err
+    assert "row 6: imported; not used (kept under extra:): Email 'not-an-email'" in res.err
     assert "row 8: duplicate: same person as row 2" in res.out
-    assert list(by_email(pipe)) == ["good@ok.example"]
+    leads = {x.name: x.data for x in Pipeline(pipe.root).leads()}
+    assert "row 7: imported; not used (kept under extra:): Status 'Something odd'" in res.err
+    assert sorted(leads) == ["Bad Date", "Bad Mail", "Good Person", "Odd Status"]
+    assert leads["Odd Status"]["stage"] == "new" and leads["Odd Status"]["extra"] == {"Status": "Something odd"}
+    assert leads["Bad Date"]["extra"] == {"Created": "2026-02-30"} and leads["Bad Date"]["created"] == TODAY
+    assert "email" not in leads["Bad Mail"] and leads["Bad Mail"]["extra"] == {"Email": "not-an-email"}
 
 
 def test_dry_run_writes_nothing_and_shows_the_mapping(pipe, run):
@@ -115,7 +124,7 @@ def test_duplicates_of_existing_leads_are_skipped_or_merged_never_overwritten(pi
     assert dup.row == 2 and dup.lead_id == jane and "same email" in dup.reason
     plan = plan_import(pipe, FIX / "hubspot_contacts.csv", duplicates="merge", today=TODAY)
     merge = next(r for r in plan.rows if r.status == "merge")
-    assert "fills in" in merge.reason and "title" in merge.reason
+    assert "filled in" in merge.reason and "title" in merge.reason
     apply_import(pipe, plan, TODAY)
     data = pipe.read(jane).data
     assert data["owner"] == "bob" and data["source"] == "referral"  # kept: never overwritten

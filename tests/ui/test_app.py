@@ -408,11 +408,11 @@ async def test_import_screen_previews_then_imports_in_one_commit(pipe):
         await loaded(pilot)
         text = shown(app.screen.query_one("#import-body"))
         assert "Lead Source" in text and "inbound-web" in text and "Nothing written yet" in text
-        assert "bad date '2026-02-30'" in text and "1 new" in text
+        assert "Created '2026-02-30'" in text and "4 new" in text
         assert commit_count(pipe.root) == before  # a preview writes nothing
         await pilot.press("i")
         await loaded(pilot)
-        assert "Imported 1 new lead(s)" in shown(app.screen.query_one("#import-body"))
+        assert "Imported 4 new lead(s)" in shown(app.screen.query_one("#import-body"))
         await pilot.press("escape")
         await loaded(pilot)
         assert "Good Person" in table_text(app)

@@ -7,6 +7,23 @@ joined by `;`, the log as JSON text, then every other key the files carry, in th
 A CSV is opened in spreadsheets and printed at terminals, and has no way to escape a character: a cell
 holding a control, bidi or zero-width character (which `check` reports) is written with it made visible
 (`\\x1b`), and the caller is told how many. JSON keeps them exactly, as `\\u` escapes.
+
+A lead file that cannot be exported as it is (`unexportable`: it does not parse, is not a regular file, is
+too big, or still holds a merge's two versions) is never silently dropped: the caller refuses the export,
+or leaves it out by request and names it. A lead that parses but has validation problems is exported as
+it is.
+
+`excel=True` (`pipeline export --excel`) writes the CSV for spreadsheets: UTF-8 with a BOM, rows ending
+CRLF, and no cell a spreadsheet would run as a formula. Following OWASP's CSV injection guidance, every
+cell starting with `=`, `+`, `-`, `@`, a tab or a CR gets a leading `'` (a spreadsheet's "this is text"
+mark). That includes a plain negative number and a phone number like `+49 30 1234`: a "looks like a
+number" exception would need Excel's idea of a number in every locale (`-1,5`, `-2%`, `-1E5`), which is
+exactly where a formula slips through; `value` is never negative in a valid lead; and a spreadsheet may read
+`+49 30 1234` as a formula anyway, so as text it shows as typed. A cell that already starts with `'`
+gets one more, and the header's first cell is written `'id`, which marks the file: an importer that sees
+`'id` as the first header cell (after the BOM) removes one leading `'` from every cell that has one, which
+gives back exactly the cells of a plain export (`unmark_excel_cell`). Without `excel` the CSV is as it
+always was, so `pipeline import` reads it back byte for byte.
 """
 
 from __future__ import annotations
@@ -15,17 +32,72 @@ import csv
 import datetime as dt
 import io
 import json
-from typing import Any
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from pipeline_tui.core.lead import Lead, multiline_path
+from pipeline_tui.core.lead import Lead, multiline_path, refusal
 from pipeline_tui.core.safetext import json_text, unsafe_char, visible
 from pipeline_tui.core.yamlio import plain_data
+
+if TYPE_CHECKING:
+    from pipeline_tui.core.store import Pipeline
 
 COLUMNS = ["id", "name", "company", "title", "email", "phone", "owner", "source", "source_detail", "origin",
            "stage", "horizon", "qualification.interest", "qualification.authority", "qualification.fit",
            "qualification.pain", "value", "created", "first_contact", "closed", "next.action", "next.due", "tags",
            "log"]
 _NESTED = {"qualification", "next"}
+
+BOM = "\ufeff"
+# A cell starting with one of these is run as a formula by Excel, LibreOffice or Google Sheets (OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+TEXT_MARK = "'"  # a spreadsheet's "this cell is text" prefix
+EXCEL_FIRST_HEADER = TEXT_MARK + "id"  # the first header cell of an --excel export: how an importer knows it
+
+
+@dataclass(frozen=True)
+class Unexportable:
+    """A lead file left out of an export, where, and why."""
+
+    path: str
+    line: int | None
+    reason: str
+
+    def describe(self) -> str:
+        """`leads/x.yaml (line 3: ...)`, one line, safe to print."""
+        reason = visible(" ".join(self.reason.split()))
+        return f"{visible(self.path)} ({f'line {self.line}: ' if self.line else ''}{reason})"
+
+
+def unexportable(pipe: Pipeline, leads: list[Lead]) -> list[Unexportable]:
+    """The leads an export cannot carry as they are: a file that does not parse (broken YAML, a FIFO or
+    other non-regular file, too big, not a mapping) or that still holds a merge's two versions
+    (`merge_conflicts:`, chosen with `pipeline resolve`). Validation problems of a lead that parses are
+    not in this list: such a lead is exported as it is."""
+    out = []
+    for lead in leads:
+        if lead.broken:
+            line = next((k[0] for k, _, _ in lead.issues if k and isinstance(k[0], int)), None)
+            out.append(Unexportable(lead.path, line, lead.broken))
+        elif "merge_conflicts" in lead.data:  # (merge.RECORD_KEY) the two versions wait for a person
+            msg = refusal(lead.id, lead.data["merge_conflicts"])
+            line = next((p.line for p in pipe.problems_of(lead) if p.message == msg), None)
+            out.append(Unexportable(lead.path, line, msg))
+    return out
+
+
+def excel_cell(cell: str) -> str:
+    """A cell as --excel writes it: a leading `'` when a spreadsheet would run it as a formula, or when it
+    already starts with `'` (so that removing one `'` on import always gives the cell back)."""
+    return TEXT_MARK + cell if cell.startswith((*FORMULA_STARTS, TEXT_MARK)) else cell
+
+
+def unmark_excel_cell(cell: str) -> str:
+    """The inverse of `excel_cell`, for an importer reading a file whose first header cell is
+    `EXCEL_FIRST_HEADER`: one leading `'` removed (apply it to every cell, header included, before any
+    stripping of spaces)."""
+    return cell[1:] if cell.startswith(TEXT_MARK) else cell
 
 
 def _cell(value: Any) -> str:
@@ -40,21 +112,47 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+_ABSENT = object()
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _own_cell(value: Any) -> str:
+    """A cell `pipeline import` reads back as this very value. Absent is an empty cell, null is `null`; a
+    text that would read as something else (`01067`, `true`, `2026-01-02`, `""`, padded, quoted) is
+    written as a YAML double-quoted string; anything else as `_cell` writes it."""
+    if value is _ABSENT:
+        return ""
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        from pipeline_tui.core.import_rows import typed_cell
+        from pipeline_tui.core.yamlio import double_quoted
+
+        back = typed_cell(value)
+        return value if value and type(back) is str and back == value else double_quoted(value)
+    return _cell(value)
+
+
 def export_json(leads: list[Lead]) -> str:
     out = []
     for lead in leads:
         if lead.broken:
             continue
-        out.append({"id": lead.id, **plain_data(lead.data)})
+        record = {"id": lead.id, **plain_data(lead.data)}
+        texts = [k for k, v in lead.data.items() if isinstance(v, str) and _ISO_DAY.match(v)]
+        if texts:  # texts that only look like dates: pipeline import keeps them texts
+            record["$text"] = texts
+        out.append(record)
     return json_text(json.dumps(out, ensure_ascii=False, indent=2)) + "\n"
 
 
-def export_csv(leads: list[Lead]) -> str:
-    return export_csv_counted(leads)[0]
+def export_csv(leads: list[Lead], excel: bool = False) -> str:
+    return export_csv_counted(leads, excel)[0]
 
 
-def export_csv_counted(leads: list[Lead]) -> tuple[str, int]:
-    """The CSV text, and how many cells had characters made visible."""
+def export_csv_counted(leads: list[Lead], excel: bool = False) -> tuple[str, int]:
+    """The CSV text, and how many cells had characters made visible. `excel`: for spreadsheets (BOM, no
+    cell a formula, the first header cell `'id`; see the module's docstring)."""
     live = [x for x in leads if not x.broken]
     extra: list[str] = []
     for lead in live:
@@ -64,7 +162,11 @@ def export_csv_counted(leads: list[Lead]) -> tuple[str, int]:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     header = [str(h) for h in COLUMNS + extra]
-    writer.writerow([visible(h) for h in header])
+    if excel:
+        buf.write(BOM)
+        writer.writerow([EXCEL_FIRST_HEADER] + [excel_cell(visible(h)) for h in header[1:]])
+    else:
+        writer.writerow([visible(h) for h in header])
     free = [multiline_path(tuple(h.split("."))) for h in header]  # where line breaks belong
     escaped = 0
     for lead in live:
@@ -79,12 +181,12 @@ def export_csv_counted(leads: list[Lead]) -> tuple[str, int]:
             elif "." in col:
                 parent, child = col.split(".", 1)
                 sub = d.get(parent)
-                row.append(_cell(sub.get(child)) if isinstance(sub, dict) else "")
+                row.append(_own_cell(sub.get(child, _ABSENT)) if isinstance(sub, dict) else "")
             else:
-                row.append(_cell(d.get(col)))
+                row.append(_own_cell(d.get(col, _ABSENT)))
         for i, cell in enumerate(row):
             if unsafe_char(cell, multiline=free[i]) is not None:
                 row[i] = visible(cell, multiline=free[i])
                 escaped += 1
-        writer.writerow(row)
+        writer.writerow([excel_cell(c) for c in row] if excel else row)
     return buf.getvalue(), escaped

@@ -67,7 +67,13 @@ def valid_id(lead_id: str) -> bool:
 
 
 def slugify(text: str, limit: int = 60) -> str:
-    norm = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    """Lowercase ASCII words joined by `-`, from any script: `Иван Петров` -> `ivan-petrov`, `陈伟` ->
+    `chen-wei` (each ideograph a syllable of its own), `Straße` -> `strasse`."""
+    from anyascii import anyascii
+
+    ascii_text = "".join(f" {anyascii(c)} " if "\u2e80" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" else c
+                         for c in unicodedata.normalize("NFC", text))
+    norm = anyascii(ascii_text).lower()
     slug = re.sub(r"[^a-z0-9]+", "-", norm).strip("-")
     slug = slug[:limit].rstrip("-")
     return slug

@@ -68,7 +68,10 @@ def close_date(lead: Lead, hist: StageHistory | None) -> dt.date | None:
         return None
     day = as_date(lead.data.get("closed"))
     if day is None and hist is not None:
-        entered = hist.get(lead.id).entered(lead.stage)
+        stages = hist.get(lead.id)
+        entered = stages.entered(lead.stage)
+        if entered is not None and stages.added is not None and entered <= stages.added:
+            entered = None  # it came in already closed (an import, an add): git does not know when it closed
         day = entered.date() if entered else None
     return day
 

@@ -26,27 +26,34 @@ def render_plan(plan, done: str | None = None) -> Group:  # noqa: ANN001
     cols.add_column("lead field")
     for header, key in plan.columns.items():
         cols.add_row(plain(header), plain(key))
+    for header in plan.kept:
+        cols.add_row(plain(header, style="grey62"), Text("kept under extra:", style="grey62"))
     for header in plan.ignored:
-        cols.add_row(plain(header, style="grey50"), Text("(ignored)", style="grey50"))
+        cols.add_row(plain(header, style="grey50"), Text("(left out, your word)", style="grey50"))
     values = Table(title="Values", title_justify="left", expand=False)
     for c in ("in the file", "becomes", "rows"):
         values.add_column(c)
     for kind, table in (("source", plan.source_values), ("stage", plan.stage_values)):
         for value, (target, n) in table.items():
             values.add_row(plain(value), plain(f"{kind} {target}"), str(n))
-    rows = Table(title="Rows that will not simply be added", title_justify="left", expand=False)
-    for c in ("row", "", "why"):
+    rows = Table(title="Every row", title_justify="left", expand=False)
+    for c in ("row", "", "lead, or why"):
         rows.add_column(c)
-    style = {"error": "red", "duplicate": "yellow", "merge": "cyan"}
-    for r in plan.rows:
-        if r.status != "new":
-            rows.add_row(str(r.row), Text(r.status, style=style[r.status]), plain(r.reason))
+    style = {"new": "green", "error": "red", "duplicate": "yellow", "merge": "cyan", "skipped": "grey50"}
+    for r in plan.rows:  # the new ones too: junk shows before it is imported
+        what = r.reason
+        if r.status == "new":
+            what = f"{r.data.get('name', '')}" + (f" ({r.data['company']})" if r.data.get("company") else "")
+            what += f" as {r.data.get('stage')}, {r.data.get('source')}"
+            if r.dropped:
+                what += "; not used (kept under extra:): " + "; ".join(r.dropped)
+        rows.add_row(str(r.row), Text(r.status, style=style[r.status]), plain(what))
     summary = Text(f"\n{plan.count('new')} new · {plan.count('merge')} to merge · {plan.count('duplicate')} "
-                   f"duplicate(s) skipped · {plan.count('error')} row(s) with errors · duplicates: {plan.duplicates}",
-                   style="bold")
+                   f"duplicate(s) skipped · {plan.count('error')} bad row(s) · {plan.count('skipped')} not data · "
+                   f"duplicates: {plan.duplicates}", style="bold")
     parts = [head, Text(""), cols, values]
     parts += [plain(f"note: {n}", style="grey62") for n in plan.notes]
-    if any(r.status != "new" for r in plan.rows):
+    if plan.rows:
         parts.append(rows)
     parts.append(summary)
     parts.append(plain(done, style="bold green") if done else Text(
