@@ -318,6 +318,9 @@ def test_the_merge_is_not_fooled(name, fn):
     assert ok, (name, info)
 
 
-def test_a_key_no_writer_can_spell_is_a_reported_conflict_not_a_crash():
+def test_a_key_that_needs_quotes_is_written_quoted_and_merges():
+    """A key like `>` used to be one no writer could spell (a reported conflict); keys are now quoted."""
+    from pipeline_tui.core import yamlio
+
     out, conflicts = merge_texts("name: null\n", "{}\n", "name: null\n'>': x\n")
-    assert out is None and [c.key for c in conflicts] == ["(file)"]
+    assert conflicts == [] and yamlio.loads(out) == {">": "x"}

@@ -152,7 +152,7 @@ class TextEdit:
     # --- rendering new text ---------------------------------------------------------------------
     def _flow_value(self, value: Any) -> str:
         if isinstance(value, dict):
-            return "{" + ", ".join(f"{k}: {self._flow_value(v)}" for k, v in value.items()) + "}"
+            return "{" + ", ".join(f"{yamlio.key_text(k)}: {self._flow_value(v)}" for k, v in value.items()) + "}"
         if isinstance(value, list):
             return "[" + ", ".join(self._flow_value(v) for v in value) + "]"
         text = yamlio.scalar_text(value)
@@ -162,6 +162,7 @@ class TextEdit:
 
     def _block_entry(self, key: str, value: Any, indent: int) -> str:
         ind, nl, step = " " * indent, self.nl, self._indent_step()
+        key = yamlio.key_text(key)  # `Phone #`, `Type: Partner`, `2024`: quoted, so they read back as written
         if isinstance(value, dict):
             if not value:
                 return f"{ind}{key}: {{}}{nl}"
@@ -275,7 +276,7 @@ class TextEdit:
         if mapping.flow_style:
             end = mapping.end_mark.index
             close = self.text.rfind("}", 0, end)
-            entry = f"{key}: {self._flow_value(value)}"
+            entry = f"{yamlio.key_text(key)}: {self._flow_value(value)}"
             if mapping.value:
                 k, v = mapping.value[-1]
                 pos = self._end_of_value(k, v)
@@ -373,4 +374,4 @@ def render_mapping(data: dict, nl: str = "\n") -> str:
     """Block YAML text for a new file (one key a line, flow lists, 2-space indents)."""
     ed = TextEdit("")
     ed.nl = nl
-    return "".join(ed._block_entry(str(k), v, 0) for k, v in data.items())
+    return "".join(ed._block_entry(k, v, 0) for k, v in data.items())

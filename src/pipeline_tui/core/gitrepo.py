@@ -41,6 +41,9 @@ def _git_module():  # noqa: ANN202
     return git
 
 
+MANY_PATHS = 1000  # more pathspecs than this go to git on standard input
+
+
 def _env_git() -> dict[str, str]:
     # No prompts; and no optional locks: a `git status` that reads (the TUI's health check, `check`) would
     # take index.lock to refresh the index, and a commit starting then fails with "index.lock: File exists".
@@ -166,9 +169,17 @@ class GitRepo:
             self._cmd.update_environment(**_env_git())
         return self._cmd
 
-    def run(self, *args: str, check: bool = True) -> str:
-        """Run `git args` in the work tree; stdout without its final newline. Raises GitFailed."""
-        res = subprocess.run(["git", *args], cwd=self.top, capture_output=True, text=True,
+    def run(self, *args: str, check: bool = True, paths: list[str] | None = None) -> str:
+        """Run `git args` in the work tree; stdout without its final newline. Raises GitFailed.
+
+        `paths`: pathspecs for the end of the command line; many of them (an import of 100,000 rows) go
+        through standard input instead (`--pathspec-from-file`), past the system's argument limit."""
+        stdin = None
+        if paths is not None and len(paths) > MANY_PATHS:
+            args, stdin = (*args, "--pathspec-from-file=-", "--pathspec-file-nul"), "\0".join(paths)
+        elif paths is not None:
+            args = (*args, "--", *paths)
+        res = subprocess.run(["git", *args], cwd=self.top, capture_output=True, text=True, input=stdin,
                              env={**os.environ, **_env_git()})
         if res.returncode != 0:
             refuse_dubious(res.stderr)  # even when the caller tolerates failure: never read it as "nothing"
@@ -271,20 +282,20 @@ class GitRepo:
         rels = [self.rel(p) for p in paths]
         try:
             if self._nothing_staged():  # the index holds only HEAD: stage ours and commit the index (faster)
-                self.run("add", "--", *rels)
+                self.run("add", paths=rels)
                 faults.point("in-commit", self.git_dir)
                 self.run("commit", "-q", "-m", body)
                 return self._head_from_files() or self.run("rev-parse", "HEAD")
             if new_paths:  # something else is staged (by hand): commit only our paths, leave the rest staged
-                self.run("add", "--", *[self.rel(p) for p in new_paths])
+                self.run("add", paths=[self.rel(p) for p in new_paths])
             faults.point("in-commit", self.git_dir)
             try:
-                self.run("commit", "-q", "-m", body, "--", *rels)
+                self.run("commit", "-q", "-m", body, paths=rels)
             except GitFailed as exc:
                 if "did not match any file(s) known to git" not in exc.stderr:
                     raise
-                self.run("add", "--", *rels)  # a lead file made by hand and never committed: commit it now
-                self.run("commit", "-q", "-m", body, "--", *rels)
+                self.run("add", paths=rels)  # a lead file made by hand and never committed: commit it now
+                self.run("commit", "-q", "-m", body, paths=rels)
             return self._head_from_files() or self.run("rev-parse", "HEAD")
         except GitFailed as exc:
             raise RepoUnusable(self._commit_failure(exc)) from None

@@ -135,13 +135,13 @@ class RowReader:
         problems.extend([why] if why else [])
         data["stage"] = stage
         for key, allowed in (("origin", ORIGINS), ("horizon", HORIZONS)):
-            v = checked_choice(cells.text(key), allowed, key, dropped)
+            v = checked_choice(cells, key, allowed, drop)
             if v:
                 data[key] = v
         owner = self._owner(cells, drop)
         if owner:
             data["owner"] = owner
-        qual = qualification(cells, dropped)
+        qual = qualification(cells, drop)
         if qual:
             data["qualification"] = qual
         header, raw_value = cells.get("value")
@@ -188,7 +188,7 @@ class RowReader:
             self.closed_undated += 1  # never invented: the report leaves it out of cycle times
         header, tags = cells.get("tags")
         if tags not in (None, ""):
-            data["tags"] = split_tags(tags, dropped)
+            data["tags"] = split_tags(header, tags, drop)
             if not data["tags"]:
                 del data["tags"]
         header, log = cells.get("log")
@@ -199,7 +199,10 @@ class RowReader:
                     raise ValueError
                 data["log"] = [_log_entry(e) for e in entries]
             except (ValueError, TypeError):
-                problems.append("log: not a list of entries (JSON, as `pipeline export` writes it)")
+                if plan.own_format:
+                    problems.append("log: not a list of entries (JSON, as `pipeline export` writes it)")
+                else:  # a CRM's "Log" column of text: a note, as a notes column is
+                    data["log"] = [{"date": data.get("created", self.today), "kind": "note", "text": str(log)}]
         notes = "" if plan.own_format else cells.text("notes")  # in our export, `notes` is a key like any
         if notes:
             data.setdefault("log", []).append({"date": data["created"], "kind": "note", "text": notes})
@@ -219,6 +222,8 @@ class RowReader:
             data["extra"] = extra
             for h in extra:
                 self.kept_extra[h] = self.kept_extra.get(h, 0) + 1
+        if not problems:
+            problems = _unwritable(data, res.lead_id, pb)
         if number in self.joined and (problems or dropped):  # the join does not fit: the row is bad as it came
             problems = [self.unjoined[number]]
         if problems:  # every problem of the row, the cells it would not have used too
@@ -329,6 +334,35 @@ class RowReader:
         if self.kept_extra:
             out.append("kept under extra: " + ", ".join(f"{h} ({n})" for h, n in self.kept_extra.items()))
         return out
+
+
+def _unwritable(data: dict, lead_id: str, pb) -> list[str]:  # noqa: ANN001
+    """What `check` would call an error in the lead a row makes (a JSON or our own export is not trusted
+    more than a CRM's file), or the YAML it would be written as not reading back as this data."""
+    from pipeline_tui.core import yamlio
+    from pipeline_tui.core.edit import render_mapping
+    from pipeline_tui.core.errors import YamlProblem
+    from pipeline_tui.core.files import MAX_BYTES
+    from pipeline_tui.core.lead import validate
+
+    if not isinstance(data.get("name"), str):
+        return [f"name {data.get('name')!r} is not text"]
+    try:
+        issues = validate(lead_id or "imported-lead", data, pb)
+    except (TypeError, ValueError, RecursionError) as exc:
+        return [f"not a lead: {exc}"]
+    errors = [msg for _keys, msg, sev in issues if sev == "error"]
+    if errors:
+        return errors
+    try:
+        text = render_mapping(data)
+        if len(text.encode("utf-8")) > MAX_BYTES:
+            return [f"the lead would be {len(text.encode('utf-8')):,} bytes; a lead file's limit is {MAX_BYTES:,}"]
+        if yamlio.loads(text) != data:
+            return ["cannot be written as YAML that reads back as this data"]
+    except (YamlProblem, TypeError, ValueError, RecursionError) as exc:
+        return [f"cannot be written as YAML: {exc}"]
+    return []
 
 
 def _serials(column: list[str], day_first: bool) -> bool:

@@ -93,6 +93,7 @@ def read_table(path: Path, strip: bool = True) -> Table:
     else:
         counts = {d: first.count(d) for d in (",", ";", "\t", "|")}
         delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+    csv.field_size_limit(MAX_IMPORT_BYTES)  # a cell as long as the file may be (a lead's long notes)
     try:
         all_rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
@@ -104,7 +105,7 @@ def read_table(path: Path, strip: bool = True) -> Table:
 
         all_rows = [[unmark_excel_cell(c) for c in row] for row in all_rows]
         notes.append("written by pipeline export --excel: the ' before each cell taken off")
-    header = [h.strip() for h in all_rows[0]]
+    header = _unique([h.strip() for h in all_rows[0]])
     trailing = 0
     while header and not header[-1] and len(header) > 1:  # a trailing separator on the header line
         header.pop()
@@ -146,6 +147,22 @@ def read_table(path: Path, strip: bool = True) -> Table:
             continue
         table.rows.append((number, [c.strip() for c in cells] if strip else list(cells)))
     return table
+
+
+def _unique(header: list[str]) -> list[str]:
+    """Every column its own name: a second `Email` is `Email (2)` (a fallback or kept under extra:), a
+    nameless one `(column 6)`, so no cell is lost to another with the same name."""
+    out: list[str] = []
+    last = len(header) - 1
+    while last > 0 and not header[last]:
+        last -= 1
+    for i, h in enumerate(header):
+        name = h if h or i > last else f"(column {i + 1})"
+        n = 2
+        while name in out and name:
+            name, n = f"{h} ({n})", n + 1
+        out.append(name)
+    return out
 
 
 def _is_junk(filled: list[str]) -> bool:

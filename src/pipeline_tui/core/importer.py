@@ -238,8 +238,8 @@ def plan_import(pipe: Pipeline, path: Path, mapping: Mapping | None = None, dupl
 def _read_json(path: Path) -> list[tuple[int, dict]]:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise BadInput(f"not readable as JSON: {exc}", path=str(path)) from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise BadInput(f"not readable as JSON: {str(exc)[:200]}", path=str(path)) from None
     if isinstance(data, dict) and isinstance(data.get("leads"), list):
         data = data["leads"]
     if not isinstance(data, list) or not all(isinstance(x, dict) for x in data):
@@ -285,12 +285,13 @@ def check_cells(rec: dict) -> list[str]:
     return problems
 
 
-def qualification(cells: _Cells, dropped: list[str]) -> dict:
+def qualification(cells: _Cells, drop) -> dict:  # noqa: ANN001
     qual: dict[str, str] = {}
     for crit, allowed in (("interest", INTEREST), ("authority", AUTHORITY), ("fit", FIT)):
-        v = cells.text(f"qualification.{crit}")
+        header, raw = cells.get(f"qualification.{crit}")
+        v = "" if raw is None else str(raw).strip()
         if v and v not in allowed:
-            dropped.append(f"{crit} {v!r} is not one of {', '.join(allowed)}")
+            drop(header, raw, f"not one of {', '.join(allowed)}")
         elif v:
             qual[crit] = v
     if cells.text("qualification.pain"):
@@ -298,9 +299,11 @@ def qualification(cells: _Cells, dropped: list[str]) -> dict:
     return qual
 
 
-def checked_choice(value: str, allowed: tuple | list, what: str, dropped: list[str]) -> str | None:
+def checked_choice(cells: _Cells, key: str, allowed: tuple | list, drop) -> str | None:  # noqa: ANN001
+    header, raw = cells.get(key)
+    value = "" if raw is None else str(raw).strip()
     if value and value not in allowed:
-        dropped.append(f"{what} {value!r} is not {' or '.join(allowed)}")
+        drop(header, raw, f"not {' or '.join(allowed)}")
         return None
     return value or None
 
@@ -308,13 +311,13 @@ def checked_choice(value: str, allowed: tuple | list, what: str, dropped: list[s
 _TAG_BAD = re.compile(r"[\[\]{}#\n]")
 
 
-def split_tags(raw: Any, dropped: list[str]) -> list[str]:
+def split_tags(header: str, raw: Any, drop) -> list[str]:  # noqa: ANN001
     tags = [str(t) for t in raw] if isinstance(raw, list) else [t.strip() for t in re.split(r"[;,|]", str(raw))
                                                                   if t.strip()]
     good = [t for t in tags if not _TAG_BAD.search(t)]
     if len(good) < len(tags):
-        dropped.append("a tag may not contain [ ] { } # or line breaks: " + ", ".join(
-            repr(t) for t in tags if _TAG_BAD.search(t)))
+        drop(header, ", ".join(t for t in tags if _TAG_BAD.search(t)), "a tag may not contain [ ] { } # or "
+             "line breaks")
     return good
 
 

@@ -198,9 +198,9 @@ def roll_back(repo, record: dict) -> tuple[int, list[str]]:  # noqa: ANN001
         put_back += 1
     if touched:  # nothing of the write stays staged
         if repo.head():
-            repo.run("reset", "-q", "HEAD", "--", *touched, check=False)
+            repo.run("reset", "-q", "HEAD", check=False, paths=touched)
         else:
-            repo.run("rm", "-q", "--cached", "--ignore-unmatch", "--", *touched, check=False)
+            repo.run("rm", "-q", "--cached", "--ignore-unmatch", check=False, paths=touched)
     return put_back, left
 
 

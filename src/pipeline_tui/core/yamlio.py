@@ -291,6 +291,22 @@ def single_quoted(s: str) -> str | None:
     return "'" + s.replace("'", "''") + "'"
 
 
+def key_text(key: Any) -> str:
+    """YAML text for a mapping key that reads back as exactly `key`: plain where that is safe, else a
+    double-quoted string (`Phone #`, `Type: Partner`, `True`, `2024`, `- yes`, `'q`)."""
+    if not isinstance(key, str):
+        return scalar_text(key)
+    text = scalar_text(key)
+    if text == key and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_ .()/-]*", key) and not key.endswith((" ", ".")):
+        try:
+            back = loads(f"{text}: 0\n")
+        except Exception:  # noqa: BLE001 - anything not read back as this key is quoted
+            back = None
+        if isinstance(back, dict) and list(back) == [key]:
+            return text
+    return double_quoted(key)
+
+
 def scalar_text(value: Any, style: str | None = None) -> str:
     """YAML text for a scalar that our reader reads back as exactly `value`.
 
