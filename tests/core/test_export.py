@@ -141,8 +141,9 @@ def test_excel_csv_has_a_bom_crlf_and_no_cell_a_spreadsheet_would_run(hostile, r
     assert res.code == 0, res
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf'id,name,company,")
-    assert raw.endswith(b"\r\n") and raw.count(b"\n") == raw.count(b"\r\n")  # every line ends CRLF
     rows = rows_of(raw.decode("utf-8")[1:])
+    # every row ends CRLF (line breaks inside a quoted cell, as the $yaml one, stay LF, as Excel writes them)
+    assert raw.endswith(b"\r\n") and raw.count(b"\r\n") == len(rows) and b"\r" not in raw.replace(b"\r\n", b"")
     assert rows[0][0] == "'id" and "'=evil" in rows[0]
     for row in rows:
         for cell in row:

@@ -264,3 +264,76 @@ def test_duplicates_fold_accents_case_punctuation_and_company_suffixes(pipe, tmp
 def test_non_latin_names_get_readable_ids():
     assert new_id("Иван Петров", "Волга").startswith("volga-ivan-petrov-")
     assert new_id("陈伟").startswith("chen-wei-")
+
+
+def test_many_paths_go_to_git_on_standard_input(pipe, tmp_path, monkeypatch):
+    """A 100,000-row import passed every path on git's command line, past the system's limit, and left its
+    journal behind. Past MANY_PATHS they go on standard input (here the limit is 2, for a small file)."""
+    from pipeline_tui.core import gitrepo
+    from pipeline_tui.core.undo import undo_last
+
+    monkeypatch.setattr(gitrepo, "MANY_PATHS", 2)
+    rows = "".join(f"Person {i},Web\n" for i in range(6))
+    imported(pipe, tmp_path, "Name,Lead Source\n" + rows)
+    assert len(git(pipe.root, "show", "--name-only", "--format=", "HEAD").split()) == 6
+    assert git(pipe.root, "status", "--porcelain") == ""
+    undo_last(pipe)
+    assert list(pipe.leads_dir.glob("*.yaml")) == [] and git(pipe.root, "status", "--porcelain") == ""
+
+
+def test_a_column_whose_name_needs_quotes_imports(pipe, tmp_path):
+    leads = imported(pipe, tmp_path, 'Name,Lead Source,"Phone #","Type: Partner",2024,Email,Email\n'
+                                     "Ann Lee,Web,5,yes,x,ann@a.example,ann2@a.example\n")
+    assert leads["Ann Lee"]["extra"] == {"Phone #": "5", "Type: Partner": "yes", "2024": "x",
+                                         "Email (2)": "ann2@a.example"}
+
+
+HARD_LEAD = """name: Hard Case
+source: referral
+created: 2026-01-05
+crm_id: 123
+tags: ["c#", "a,b", "x;y", " sp ", "1"]
+next: {action: Call back, due: 2026-02-01, who: bob}
+qualification: {interest: call, pain: "first line\\nsecond line\\n", extra_q: yes}
+log:
+  - {date: 2026-01-06T10:00, kind: call, text: "2026-01-02", at: "2026-03-04"}
+custom: {since: "2026-01-02", list: ["2026-01-02", x, 3]}
+a.b: dotted
+next.due: sneaky
+$text: [zip]
+1: one
+empty_list: []
+empty_map: {}
+"""
+
+
+@pytest.mark.parametrize("how", [["export"], ["export", "--format", "json"], ["export", "--excel"]])
+def test_what_the_attacker_found_round_trips_exactly(pipe, tmp_path, run, how):
+    """Nested keys of one's own, dotted keys, date-like texts below the top, a log time, a pain's final
+    newline, tags with , ; # and spaces, a numeric crm_id, no stage, empty containers, a numeric key."""
+    (pipe.leads_dir / "hard-case.yaml").write_text(HARD_LEAD)
+    git(pipe.root, "add", "-A")
+    git(pipe.root, "commit", "-qm", "hand")
+    source = {x.id: x.data for x in Pipeline(pipe.root).leads()}
+    out = tmp_path / ("leads.json" if "json" in how else "leads.csv")
+    assert run("-C", str(pipe.root), *how, "-o", str(out)).code == 0
+    fresh = init_pipeline(tmp_path / "fresh")
+    res = run("-C", str(fresh.root), "import", str(out))
+    assert res.code == 0, res
+    assert {x.id: x.data for x in Pipeline(fresh.root).leads()} == source
+
+
+def test_an_export_edited_in_a_spreadsheet_is_read_from_its_cells(pipe, tmp_path, run):
+    add_lead(pipe, "Jane Doe", "referral", company="Acme", today=TODAY)
+    out = tmp_path / "leads.csv"
+    run("-C", str(pipe.root), "export", "-o", str(out))
+    import csv
+
+    rows = list(csv.reader(out.open(newline="")))
+    rows[1][rows[0].index("company")] = "Acme Two"  # the cell a person edits; the $yaml cell is left alone
+    with out.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    fresh = init_pipeline(tmp_path / "fresh")
+    res = run("-C", str(fresh.root), "import", str(out))
+    assert res.code == 0 and "edited since, read from their cells" in res.out
+    assert [x.company for x in Pipeline(fresh.root).leads()] == ["Acme Two"]

@@ -133,17 +133,57 @@ def _own_cell(value: Any) -> str:
     return _cell(value)
 
 
+EXACT = "$yaml"  # the lead's data as YAML: what `pipeline import` takes when the rest of the row agrees with it
+
+
+def exact_text(data: dict) -> str:
+    """The lead's data as YAML (types, nested keys and all), or "" when it cannot be written so."""
+    from pipeline_tui.core import yamlio
+    from pipeline_tui.core.edit import render_mapping
+
+    try:
+        text = render_mapping(data)
+        return text if yamlio.loads(text) == data else ""
+    except Exception:  # noqa: BLE001 - the columns still carry the lead
+        return ""
+
+
+def json_record(lead_id: str, data: dict) -> dict:
+    """A lead as JSON export writes it (without its exact YAML)."""
+    record = {"id": lead_id, **plain_data(data)}
+    texts = [k for k, v in data.items() if isinstance(v, str) and _ISO_DAY.match(v)]
+    if texts:  # texts that only look like dates: pipeline import keeps them texts
+        record["$text"] = texts
+    return record
+
+
 def export_json(leads: list[Lead]) -> str:
     out = []
     for lead in leads:
         if lead.broken:
             continue
-        record = {"id": lead.id, **plain_data(lead.data)}
-        texts = [k for k, v in lead.data.items() if isinstance(v, str) and _ISO_DAY.match(v)]
-        if texts:  # texts that only look like dates: pipeline import keeps them texts
-            record["$text"] = texts
-        out.append(record)
+        out.append({**json_record(lead.id, lead.data), EXACT: exact_text(lead.data)})
     return json_text(json.dumps(out, ensure_ascii=False, indent=2)) + "\n"
+
+
+def csv_cells(lead_id: str, d: dict, columns: list) -> list[str]:
+    """A lead's row of a CSV export, for these columns (the known ones, then keys of its own)."""
+    row = []
+    for col in columns:
+        if col == "id":
+            row.append(lead_id)
+        elif col == "tags":
+            tags = d.get("tags")
+            row.append(";".join(str(t) for t in tags) if isinstance(tags, list) else _cell(tags))
+        elif col in COLUMNS and "." in col:
+            parent, child = col.split(".", 1)
+            sub = d.get(parent)
+            row.append(_own_cell(sub.get(child, _ABSENT)) if isinstance(sub, dict) else "")
+        elif col == EXACT:
+            row.append(exact_text(d))
+        else:
+            row.append(_own_cell(d.get(col, _ABSENT)))
+    return row
 
 
 def export_csv(leads: list[Lead], excel: bool = False) -> str:
@@ -161,29 +201,17 @@ def export_csv_counted(leads: list[Lead], excel: bool = False) -> tuple[str, int
                 extra.append(k)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    header = [str(h) for h in COLUMNS + extra]
+    columns = COLUMNS + extra + [EXACT]
+    header = [str(h) for h in columns]
     if excel:
         buf.write(BOM)
         writer.writerow([EXCEL_FIRST_HEADER] + [excel_cell(visible(h)) for h in header[1:]])
     else:
         writer.writerow([visible(h) for h in header])
-    free = [multiline_path(tuple(h.split("."))) for h in header]  # where line breaks belong
+    free = [h == EXACT or multiline_path(tuple(h.split("."))) for h in header]  # where line breaks belong
     escaped = 0
     for lead in live:
-        d = lead.data
-        row = []
-        for col in COLUMNS + extra:
-            if col == "id":
-                row.append(lead.id)
-            elif col == "tags":
-                tags = d.get("tags")
-                row.append(";".join(str(t) for t in tags) if isinstance(tags, list) else _cell(tags))
-            elif "." in col:
-                parent, child = col.split(".", 1)
-                sub = d.get(parent)
-                row.append(_own_cell(sub.get(child, _ABSENT)) if isinstance(sub, dict) else "")
-            else:
-                row.append(_own_cell(d.get(col, _ABSENT)))
+        row = csv_cells(lead.id, lead.data, columns)
         for i, cell in enumerate(row):
             if unsafe_char(cell, multiline=free[i]) is not None:
                 row[i] = visible(cell, multiline=free[i])

@@ -223,7 +223,7 @@ class RowReader:
             for h in extra:
                 self.kept_extra[h] = self.kept_extra.get(h, 0) + 1
         if not problems:
-            problems = _unwritable(data, res.lead_id, pb)
+            problems = unwritable(data, res.lead_id, pb)
         if number in self.joined and (problems or dropped):  # the join does not fit: the row is bad as it came
             problems = [self.unjoined[number]]
         if problems:  # every problem of the row, the cells it would not have used too
@@ -336,7 +336,7 @@ class RowReader:
         return out
 
 
-def _unwritable(data: dict, lead_id: str, pb) -> list[str]:  # noqa: ANN001
+def unwritable(data: dict, lead_id: str, pb) -> list[str]:  # noqa: ANN001
     """What `check` would call an error in the lead a row makes (a JSON or our own export is not trusted
     more than a CRM's file), or the YAML it would be written as not reading back as this data."""
     from pipeline_tui.core import yamlio
@@ -535,3 +535,53 @@ def merge_ops(old: dict, new: dict, plan: Plan, row: int, today: dt.date) -> lis
                                            "text": f"Imported again from {Path(plan.path).name} row {row}: "
                                                    + "; ".join(said)}))
     return ops
+
+
+# --- our own export, exactly ----------------------------------------------------------------------------------
+
+def exact_rows(table: Table | None, records: list | None) -> dict[int, tuple[str, dict]]:
+    """Rows of our own export that carry the lead's data as YAML (`$yaml`) and whose other cells still say
+    exactly what that data says (nobody edited them): row -> (id, data). Such a row is that data, types,
+    nested keys and all; an edited row is read from its cells."""
+    from pipeline_tui.core.exporter import EXACT, csv_cells, json_record
+
+    out: dict[int, tuple[str, dict]] = {}
+    if table is not None and EXACT in table.header and "id" in table.header:
+        at, id_at = table.header.index(EXACT), table.header.index("id")
+        for n, cells in table.rows:
+            data = _exact_data(cells[at] if at < len(cells) else "")
+            if data is None:
+                continue
+            columns = [_key_for(h, data) for h in table.header]
+            if csv_cells(cells[id_at], data, columns) == cells:
+                out[n] = (cells[id_at], data)
+    for n, rec in records or ():
+        data = _exact_data(rec.get(EXACT)) if isinstance(rec, dict) else None
+        if data is None or not isinstance(rec.get("id"), str):
+            continue
+        expected = json.loads(json.dumps(json_record(rec["id"], data), ensure_ascii=False))
+        if expected == {k: v for k, v in rec.items() if k != EXACT}:
+            out[n] = (rec["id"], data)
+    return out
+
+
+def _exact_data(text: Any) -> dict | None:
+    from pipeline_tui.core import yamlio
+    from pipeline_tui.core.errors import YamlProblem
+
+    if not isinstance(text, str) or not text.strip():
+        return None
+    try:
+        data = yamlio.loads(text)
+    except (YamlProblem, ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _key_for(header: str, data: dict) -> Any:
+    """The column's key in the lead's data (a key of one's own may be no text: `1`)."""
+    from pipeline_tui.core.exporter import COLUMNS, EXACT
+
+    if header in COLUMNS or header == EXACT or header in data:
+        return header
+    return next((k for k in data if str(k) == header), header)

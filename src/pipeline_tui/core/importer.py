@@ -201,8 +201,10 @@ def plan_import(pipe: Pipeline, path: Path, mapping: Mapping | None = None, dupl
     path = Path(path)
     plan = Plan(str(path), duplicates=duplicates)
     table: Table | None = None
+    raw_records = None
     if path.suffix.lower() == ".json":
-        records = [(n, _flatten(_text_marks(rec))) for n, rec in _read_json(path)]
+        raw_records = _read_json(path)
+        records = [(n, _flatten(_text_marks(rec))) for n, rec in raw_records]
         plan.encoding, plan.delimiter, plan.own_format = "UTF-8", "JSON", True
         plan.columns = {h: h for h in sorted({k for _, rec in records for k in rec})}
         typed_rows = [(n, rec, True) for n, rec in records]
@@ -210,21 +212,32 @@ def plan_import(pipe: Pipeline, path: Path, mapping: Mapping | None = None, dupl
         table = read_table(path)
         plan.own_format = bool(table.header) and table.header[0] == "id" and "next.action" in table.header
         if plan.own_format:  # our own export: as written (cells unstripped, every column its key)
+            from pipeline_tui.core.exporter import EXACT
             from pipeline_tui.core.import_rows import typed_cell
 
             table = read_table(path, strip=False)
-            plan.columns = {h: h for h in table.header if h}
+            plan.columns = {h: h for h in table.header if h and h != EXACT}
             typed_rows = [(n, {h: c if h in ("id", "tags") else typed_cell(c)  # an empty cell: absent
-                               for h, c in zip(table.header, cells, strict=False) if h and c != ""}, True)
-                          for n, cells in table.rows]
+                               for h, c in zip(table.header, cells, strict=False) if h in plan.columns and c != ""},
+                           True) for n, cells in table.rows]
         else:
             plan.columns, plan.ignored, plan.kept = map_columns(table.header, mapping)
             typed_rows = [(n, {h: cells[i] for i, h in enumerate(table.header) if h and h not in plan.ignored},
                            False) for n, cells in table.rows]
         plan.encoding, plan.delimiter = table.encoding, table.delimiter
         plan.notes.extend(table.notes)
+    from pipeline_tui.core.exporter import EXACT
+
+    exact = import_rows.exact_rows(table if plan.own_format else None, raw_records)
     reader = import_rows.RowReader(pipe, plan, mapping, typed_rows, table, today)
-    rows = [reader.row(number, rec, typed) for number, rec, typed in typed_rows]
+    rows = [reader.row(number, rec, typed) if number not in exact else _exact_row(pipe, number, *exact[number])
+            for number, rec, typed in typed_rows]
+    carries_exact = (table is not None and plan.own_format and EXACT in table.header) or any(
+        isinstance(rec, dict) and EXACT in rec for _, rec in raw_records or ())
+    if carries_exact:
+        plan.notes.append(f"{len(exact)} row(s) of our own export read exactly from their {EXACT} cell"
+                          + (f"; {len(typed_rows) - len(exact)} edited since, read from their cells"
+                             if len(exact) < len(typed_rows) else ""))
     if table is not None:
         rows += [RowResult(n, "error", why) for n, why in table.bad]
         rows += [RowResult(n, "skipped", why) for n, why in table.skipped]
@@ -233,6 +246,18 @@ def plan_import(pipe: Pipeline, path: Path, mapping: Mapping | None = None, dupl
     plan.rows = rows
     plan.notes.extend(reader.summary())
     return plan
+
+
+def _exact_row(pipe: Pipeline, number: int, lead_id: str, data: dict) -> RowResult:
+    from pipeline_tui.core.import_rows import unwritable
+    from pipeline_tui.core.lead import valid_id
+
+    problems = unwritable(data, lead_id, pipe.playbook)
+    if not valid_id(lead_id):
+        problems.append(f"id {lead_id!r} is not a valid id")
+    if problems:
+        return RowResult(number, "error", "; ".join(problems))
+    return RowResult(number, "new", data=data, lead_id=lead_id)
 
 
 def _read_json(path: Path) -> list[tuple[int, dict]]:
@@ -253,10 +278,11 @@ TEXT_MARK = "$text"  # in a JSON lead of our export: the keys whose texts only l
 
 def _text_marks(rec: dict) -> dict:
     """A JSON lead with the dates revived, except under the keys its `$text` names (texts like 2026-01-02)."""
+    from pipeline_tui.core.exporter import EXACT
     from pipeline_tui.core.import_rows import revive
 
     keep = rec.get(TEXT_MARK) if isinstance(rec.get(TEXT_MARK), list) else []
-    return {k: v if k in keep else revive(v) for k, v in rec.items() if k != TEXT_MARK}
+    return {k: v if k in keep else revive(v) for k, v in rec.items() if k not in (TEXT_MARK, EXACT)}
 
 
 def _flatten(rec: dict) -> dict:
