@@ -18,6 +18,8 @@ from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.ui.text import plain
 from pipeline_tui.ui.workers import WorkerErrors, io_work
 
+ROWS_SHOWN = 300
+
 
 def render_plan(plan, done: str | None = None) -> Group:  # noqa: ANN001
     head = plain(f"{plan.path}: {plan.encoding}, {plan.delimiter}-separated, {len(plan.rows)} row(s)", style="bold")
@@ -40,7 +42,8 @@ def render_plan(plan, done: str | None = None) -> Group:  # noqa: ANN001
     for c in ("row", "", "lead, or why"):
         rows.add_column(c)
     style = {"new": "green", "error": "red", "duplicate": "yellow", "merge": "cyan", "skipped": "grey50"}
-    for r in plan.rows:  # the new ones too: junk shows before it is imported
+    shown_rows = plan.rows[:ROWS_SHOWN]  # a 2,500-row table would take seconds to draw
+    for r in shown_rows:  # the new ones too: junk shows before it is imported
         what = r.reason
         if r.status == "new":
             what = f"{r.data.get('name', '')}" + (f" ({r.data['company']})" if r.data.get("company") else "")
@@ -55,6 +58,9 @@ def render_plan(plan, done: str | None = None) -> Group:  # noqa: ANN001
     parts += [plain(f"note: {n}", style="grey62") for n in plan.notes]
     if plan.rows:
         parts.append(rows)
+    if len(plan.rows) > ROWS_SHOWN:
+        parts.append(plain(f"… and {len(plan.rows) - ROWS_SHOWN:,} more rows (pipeline import FILE --dry-run "
+                           "lists them all)", style="grey62"))
     parts.append(summary)
     parts.append(plain(done, style="bold green") if done else Text(
         "Nothing written yet. i imports (one commit; pipeline undo reverts it) · d duplicates skip/merge · "
