@@ -223,7 +223,7 @@ class RowReader:
             for h in extra:
                 self.kept_extra[h] = self.kept_extra.get(h, 0) + 1
         if not problems:
-            problems = unwritable(data, res.lead_id, pb)
+            problems, res.text = unwritable(data, res.lead_id, pb)
         if number in self.joined and (problems or dropped):  # the join does not fit: the row is bad as it came
             problems = [self.unjoined[number]]
         if problems:  # every problem of the row, the cells it would not have used too
@@ -336,9 +336,10 @@ class RowReader:
         return out
 
 
-def unwritable(data: dict, lead_id: str, pb) -> list[str]:  # noqa: ANN001
+def unwritable(data: dict, lead_id: str, pb) -> tuple[list[str], str]:  # noqa: ANN001
     """What `check` would call an error in the lead a row makes (a JSON or our own export is not trusted
-    more than a CRM's file), or the YAML it would be written as not reading back as this data."""
+    more than a CRM's file), or the YAML it would be written as not reading back as this data; and that
+    YAML when it is good (written as it is, not made again)."""
     from pipeline_tui.core import yamlio
     from pipeline_tui.core.edit import render_mapping
     from pipeline_tui.core.errors import YamlProblem
@@ -346,23 +347,23 @@ def unwritable(data: dict, lead_id: str, pb) -> list[str]:  # noqa: ANN001
     from pipeline_tui.core.lead import validate
 
     if not isinstance(data.get("name"), str):
-        return [f"name {data.get('name')!r} is not text"]
+        return [f"name {data.get('name')!r} is not text"], ""
     try:
         issues = validate(lead_id or "imported-lead", data, pb)
     except (TypeError, ValueError, RecursionError) as exc:
-        return [f"not a lead: {exc}"]
+        return [f"not a lead: {exc}"], ""
     errors = [msg for _keys, msg, sev in issues if sev == "error"]
     if errors:
-        return errors
+        return errors, ""
     try:
         text = render_mapping(data)
         if len(text.encode("utf-8")) > MAX_BYTES:
-            return [f"the lead would be {len(text.encode('utf-8')):,} bytes; a lead file's limit is {MAX_BYTES:,}"]
+            return [f"the lead would be {len(text.encode('utf-8')):,} bytes; a lead file's limit is {MAX_BYTES:,}"], ""
         if yamlio.loads(text) != data:
-            return ["cannot be written as YAML that reads back as this data"]
+            return ["cannot be written as YAML that reads back as this data"], ""
     except (YamlProblem, TypeError, ValueError, RecursionError) as exc:
-        return [f"cannot be written as YAML: {exc}"]
-    return []
+        return [f"cannot be written as YAML: {exc}"], ""
+    return [], text
 
 
 def _serials(column: list[str], day_first: bool) -> bool:
@@ -492,7 +493,7 @@ def mark_duplicates(pipe: Pipeline, plan: Plan, rows: list[RowResult], today: dt
 
                 ops = merge_ops(earlier.data, r.data, plan, r.row, today)
                 if ops:
-                    earlier.data = apply_to_data(earlier.data, ops)
+                    earlier.data, earlier.text = apply_to_data(earlier.data, ops), ""
                     r.reason = (f"same person as row {earlier.row} of this file; merged into it: "
                                 + ops[-1].value["text"].split(": ", 1)[1])
         else:

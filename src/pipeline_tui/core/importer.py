@@ -107,6 +107,7 @@ class RowResult:
     data: dict = field(default_factory=dict)
     lead_id: str = ""  # the new id, or the existing lead a duplicate matches
     dropped: list[str] = field(default_factory=list)  # cells not used in their field (kept under extra:)
+    text: str = ""  # the lead's YAML, once written and read back as `data` in the plan
 
     def as_json(self) -> dict:
         from pipeline_tui.core.yamlio import plain_data
@@ -252,12 +253,12 @@ def _exact_row(pipe: Pipeline, number: int, lead_id: str, data: dict) -> RowResu
     from pipeline_tui.core.import_rows import unwritable
     from pipeline_tui.core.lead import valid_id
 
-    problems = unwritable(data, lead_id, pipe.playbook)
+    problems, text = unwritable(data, lead_id, pipe.playbook)
     if not valid_id(lead_id):
         problems.append(f"id {lead_id!r} is not a valid id")
     if problems:
         return RowResult(number, "error", "; ".join(problems))
-    return RowResult(number, "new", data=data, lead_id=lead_id)
+    return RowResult(number, "new", data=data, lead_id=lead_id, text=text)
 
 
 def _read_json(path: Path) -> list[tuple[int, dict]]:
@@ -376,9 +377,11 @@ def apply_import(pipe: Pipeline, plan: Plan, today: dt.date | None = None) -> tu
                     pipe.leads_dir / f"{r.lead_id}.yaml").exists() else new_id(
                     r.data["name"], r.data.get("company"),
                     exists=lambda i: i in taken or (pipe.leads_dir / f"{i}.yaml").exists())
-                text = render_mapping(r.data)
-                if yamlio.loads(text) != r.data:
-                    raise BadInput(f"row {r.row}: the new lead would not read back as intended")
+                text = r.text  # written and read back as the data when planned
+                if not text:
+                    text = render_mapping(r.data)
+                    if yamlio.loads(text) != r.data:
+                        raise BadInput(f"row {r.row}: the new lead would not read back as intended")
                 path = pipe.lead_path(lead_id)
                 writes[path] = text.encode("utf-8")
                 new_paths.append(path)

@@ -296,6 +296,18 @@ def key_text(key: Any) -> str:
     double-quoted string (`Phone #`, `Type: Partner`, `True`, `2024`, `- yes`, `'q`)."""
     if not isinstance(key, str):
         return scalar_text(key)
+    known = _KEY_TEXTS.get(key)
+    if known is None:
+        known = _key_text(key)
+        if len(_KEY_TEXTS) < 10_000:  # bounded: a file of 100,000 odd column names does not grow it forever
+            _KEY_TEXTS[key] = known
+    return known
+
+
+_KEY_TEXTS: dict[str, str] = {}  # text keys repeat in every lead: worked out once each
+
+
+def _key_text(key: str) -> str:
     text = scalar_text(key)
     if text == key and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_ .()/-]*", key) and not key.endswith((" ", ".")):
         try:
