@@ -731,7 +731,7 @@ def import_lines(plan, dry_run: bool, commit: str | None) -> list[str]:  # noqa:
         if r.status == "new":
             name = r.data.get("name", "")
             what = f"{name} ({r.data.get('company')})" if r.data.get("company") else str(name)
-            what += f" as {r.data.get('stage')}, {r.data.get('source')}"
+            what += f" as {r.data.get('stage') or 'the first stage'}, {r.data.get('source')}"
             if r.dropped:
                 what += "; not used (kept under extra:): " + "; ".join(r.dropped)
         out.append(click.style(f"  row {r.row}: {r.status}: {txt(what)}", fg=color))

@@ -323,17 +323,42 @@ def test_what_the_attacker_found_round_trips_exactly(pipe, tmp_path, run, how):
     assert {x.id: x.data for x in Pipeline(fresh.root).leads()} == source
 
 
-def test_an_export_edited_in_a_spreadsheet_is_read_from_its_cells(pipe, tmp_path, run):
-    add_lead(pipe, "Jane Doe", "referral", company="Acme", today=TODAY)
-    out = tmp_path / "leads.csv"
-    run("-C", str(pipe.root), "export", "-o", str(out))
+def test_an_export_edited_in_a_spreadsheet_keeps_every_cell_nobody_touched(pipe, tmp_path, run):
+    """The edited cell is laid over the exported data: the pain's last line break, the tags with a comma,
+    the log's time and everything else stay as they were; the preview names the row and the column."""
     import csv
 
+    (pipe.leads_dir / "hard-case.yaml").write_text(HARD_LEAD)
+    git(pipe.root, "add", "-A")
+    git(pipe.root, "commit", "-qm", "hand")
+    source = Pipeline(pipe.root).read("hard-case").data
+    out = tmp_path / "leads.csv"
+    run("-C", str(pipe.root), "export", "-o", str(out))
     rows = list(csv.reader(out.open(newline="")))
     rows[1][rows[0].index("company")] = "Acme Two"  # the cell a person edits; the $yaml cell is left alone
     with out.open("w", newline="") as f:
         csv.writer(f).writerows(rows)
     fresh = init_pipeline(tmp_path / "fresh")
     res = run("-C", str(fresh.root), "import", str(out))
-    assert res.code == 0 and "edited since, read from their cells" in res.out
-    assert [x.company for x in Pipeline(fresh.root).leads()] == ["Acme Two"]
+    assert res.code == 0 and "row 2: edited since the export: company (the rest as exported)" in res.out
+    assert Pipeline(fresh.root).read("hard-case").data == {**source, "company": "Acme Two"}
+
+
+def test_keys_named_like_the_exports_own_marks_round_trip(pipe, tmp_path, run):
+    """A lead's own `id`, `$yaml` or `$text` key, and NaN: the JSON record's marks never hide them."""
+    lead = pipe.leads_dir / "marks.yaml"
+    lead.write_text('name: Marks\nsource: referral\ncreated: 2026-01-05\nid: other-lead\n"$yaml": sneaky\n'
+                    '"$text": [x]\nratio: .nan\n')
+    add_lead(pipe, "Other", "referral", today=TODAY)
+    git(pipe.root, "add", "-A")
+    git(pipe.root, "commit", "-qm", "hand")
+    source = {x.id: x.data for x in Pipeline(pipe.root).leads()}
+    for how in (["export"], ["export", "--format", "json"]):
+        out = tmp_path / ("x.json" if "json" in how else "x.csv")
+        run("-C", str(pipe.root), *how, "-o", str(out))
+        fresh = init_pipeline(tmp_path / f"fresh-{len(how)}")
+        assert run("-C", str(fresh.root), "import", str(out)).code == 0
+        got = {x.id: x.data for x in Pipeline(fresh.root).leads()}
+        assert set(got) == set(source)
+        assert got["marks"]["id"] == "other-lead" and got["marks"]["$yaml"] == "sneaky"
+        assert got["marks"]["ratio"] != got["marks"]["ratio"]  # NaN

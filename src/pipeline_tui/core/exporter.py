@@ -136,6 +136,19 @@ def _own_cell(value: Any) -> str:
 EXACT = "$yaml"  # the lead's data as YAML: what `pipeline import` takes when the rest of the row agrees with it
 
 
+def same(a: Any, b: Any) -> bool:
+    """Equal as data: the same types (1, 1.0 and true differ) and NaN equal to NaN."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float):
+        return a == b or (a != a and b != b)
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
 def exact_text(data: dict) -> str:
     """The lead's data as YAML (types, nested keys and all), or "" when it cannot be written so."""
     from pipeline_tui.core import yamlio
@@ -143,15 +156,18 @@ def exact_text(data: dict) -> str:
 
     try:
         text = render_mapping(data)
-        return text if yamlio.loads(text) == data else ""
+        return text if same(yamlio.loads(text), data) else ""
     except Exception:  # noqa: BLE001 - the columns still carry the lead
         return ""
 
 
+MARKS = ("id", "$text", EXACT)  # a JSON record's own keys: a lead's keys of these names live in its $yaml
+
+
 def json_record(lead_id: str, data: dict) -> dict:
-    """A lead as JSON export writes it (without its exact YAML)."""
-    record = {"id": lead_id, **plain_data(data)}
-    texts = [k for k, v in data.items() if isinstance(v, str) and _ISO_DAY.match(v)]
+    """A lead as JSON export writes it (without its exact YAML): its id first, then its data."""
+    record = {"id": lead_id, **{k: v for k, v in plain_data(data).items() if k not in MARKS}}
+    texts = [k for k, v in data.items() if isinstance(v, str) and _ISO_DAY.match(v) and k not in MARKS]
     if texts:  # texts that only look like dates: pipeline import keeps them texts
         record["$text"] = texts
     return record
@@ -197,7 +213,7 @@ def export_csv_counted(leads: list[Lead], excel: bool = False) -> tuple[str, int
     extra: list[str] = []
     for lead in live:
         for k in lead.data:
-            if k not in extra and k not in _NESTED and k not in COLUMNS:
+            if k not in extra and k not in _NESTED and k not in COLUMNS and k != EXACT:
                 extra.append(k)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")

@@ -501,6 +501,17 @@ def mark_duplicates(pipe: Pipeline, plan: Plan, rows: list[RowResult], today: dt
                 seen.setdefault(k, r)
 
 
+def _said(value: Any) -> str:
+    """A value as the log says it: 'text', 2026-01-02, 5000, ["a", "b"]."""
+    from pipeline_tui.core.yamlio import plain_data
+
+    if isinstance(value, str):
+        return f"'{value}'"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return json.dumps(plain_data(value), ensure_ascii=False, default=str)
+
+
 def merge_ops(old: dict, new: dict, plan: Plan, row: int, today: dt.date) -> list:
     """Fill in what the existing lead lacks; never overwrite; the row's notes join the log, and a value
     that differs from the lead's is written into the log with where it came from. Nothing of the row is lost."""
@@ -516,12 +527,12 @@ def merge_ops(old: dict, new: dict, plan: Plan, row: int, today: dt.date) -> lis
                     ops.append(Op("set", (k, sub), sv))
                     filled.append(f"{k}.{sub}")
                 elif old[k].get(sub) != sv:
-                    differ.append(f"{k}.{sub} {sv!r} (the lead has {old[k][sub]!r})")
+                    differ.append(f"{k}.{sub} {_said(sv)} (the lead has {_said(old[k][sub])})")
         elif old.get(k) in (None, "", []):
             ops.append(Op("set", (k,), v))
             filled.append(k)
         elif old.get(k) != v:
-            differ.append(f"{k} {v!r} (the lead has {old[k]!r})")
+            differ.append(f"{k} {_said(v)} (the lead has {_said(old[k])})")
     for entry in new.get("log", []):
         ops.append(Op("append", ("log",), entry))
     said = []
@@ -540,29 +551,67 @@ def merge_ops(old: dict, new: dict, plan: Plan, row: int, today: dt.date) -> lis
 
 # --- our own export, exactly ----------------------------------------------------------------------------------
 
-def exact_rows(table: Table | None, records: list | None) -> dict[int, tuple[str, dict]]:
-    """Rows of our own export that carry the lead's data as YAML (`$yaml`) and whose other cells still say
-    exactly what that data says (nobody edited them): row -> (id, data). Such a row is that data, types,
-    nested keys and all; an edited row is read from its cells."""
-    from pipeline_tui.core.exporter import EXACT, csv_cells, json_record
+def exact_rows(table: Table | None, records: list | None) -> dict[int, tuple[str, dict, list[str]]]:
+    """Rows of our own export that carry the lead's data as YAML (`$yaml`): row -> (id, data, the columns
+    edited since). A row whose other cells still say exactly what that data says is that data, types,
+    nested keys and all. In a CSV whose row was edited in a spreadsheet, the edited cells are laid over
+    that data and the rest stays as exported (a cell nobody touched is never re-read). A JSON record
+    edited since, or a row whose $yaml is not the export's own, is read from its cells."""
+    from pipeline_tui.core.exporter import EXACT, csv_cells, exact_text, json_record, same
 
-    out: dict[int, tuple[str, dict]] = {}
+    out: dict[int, tuple[str, dict, list[str]]] = {}
     if table is not None and EXACT in table.header and "id" in table.header:
         at, id_at = table.header.index(EXACT), table.header.index("id")
         for n, cells in table.rows:
             data = _exact_data(cells[at] if at < len(cells) else "")
-            if data is None:
+            if data is None or exact_text(data) != cells[at]:
                 continue
             columns = [_key_for(h, data) for h in table.header]
-            if csv_cells(cells[id_at], data, columns) == cells:
-                out[n] = (cells[id_at], data)
+            exported = csv_cells(cells[id_at], data, columns)
+            edited = [table.header[i] for i, (a, b) in enumerate(zip(exported, cells, strict=False))
+                      if a != b and table.header[i] not in ("id", EXACT)]
+            if edited:
+                data = _overlay(data, {h: cells[table.header.index(h)] for h in edited}, columns, table.header)
+                if data is None:
+                    continue
+            out[n] = (cells[id_at], data, edited)
     for n, rec in records or ():
         data = _exact_data(rec.get(EXACT)) if isinstance(rec, dict) else None
         if data is None or not isinstance(rec.get("id"), str):
             continue
         expected = json.loads(json.dumps(json_record(rec["id"], data), ensure_ascii=False))
-        if expected == {k: v for k, v in rec.items() if k != EXACT}:
-            out[n] = (rec["id"], data)
+        if same(expected, {k: v for k, v in rec.items() if k != EXACT}):
+            out[n] = (rec["id"], data, [])
+    return out
+
+
+def _overlay(data: dict, edited: dict[str, str], columns: list, header: list[str]) -> dict | None:
+    """The exported data with the edited cells laid over it (read as a cell of our export is read), or None
+    when a cell cannot be laid over (a column the export did not write)."""
+    import copy
+
+    from pipeline_tui.core.exporter import COLUMNS
+
+    out = copy.deepcopy(data)
+    for h, cell in edited.items():
+        key = columns[header.index(h)]
+        if h == "tags":
+            value: Any = [t for t in cell.split(";")] if cell else None
+        else:
+            value = typed_cell(cell) if cell != "" else None
+        if h in COLUMNS and "." in h:
+            parent, child = h.split(".", 1)
+            sub = out.setdefault(parent, {})
+            if not isinstance(sub, dict):
+                return None
+            if cell == "":
+                sub.pop(child, None)
+            else:
+                sub[child] = value
+        elif cell == "":
+            out.pop(key, None)
+        else:
+            out[key] = value
     return out
 
 

@@ -233,12 +233,15 @@ def plan_import(pipe: Pipeline, path: Path, mapping: Mapping | None = None, dupl
     reader = import_rows.RowReader(pipe, plan, mapping, typed_rows, table, today)
     rows = [reader.row(number, rec, typed) if number not in exact else _exact_row(pipe, number, *exact[number])
             for number, rec, typed in typed_rows]
+    edited = [(n, cols) for n, (_, _, cols) in exact.items() if cols]
     carries_exact = (table is not None and plan.own_format and EXACT in table.header) or any(
         isinstance(rec, dict) and EXACT in rec for _, rec in raw_records or ())
     if carries_exact:
-        plan.notes.append(f"{len(exact)} row(s) of our own export read exactly from their {EXACT} cell"
+        plan.notes.append(f"{len(exact) - len(edited)} row(s) of our own export read exactly from their {EXACT} cell"
                           + (f"; {len(typed_rows) - len(exact)} edited since, read from their cells"
                              if len(exact) < len(typed_rows) else ""))
+        plan.notes.extend(f"row {n}: edited since the export: {', '.join(cols)} (the rest as exported)"
+                          for n, cols in edited)
     if table is not None:
         rows += [RowResult(n, "error", why) for n, why in table.bad]
         rows += [RowResult(n, "skipped", why) for n, why in table.skipped]
@@ -249,7 +252,7 @@ def plan_import(pipe: Pipeline, path: Path, mapping: Mapping | None = None, dupl
     return plan
 
 
-def _exact_row(pipe: Pipeline, number: int, lead_id: str, data: dict) -> RowResult:
+def _exact_row(pipe: Pipeline, number: int, lead_id: str, data: dict, edited: list[str]) -> RowResult:
     from pipeline_tui.core.import_rows import unwritable
     from pipeline_tui.core.lead import valid_id
 

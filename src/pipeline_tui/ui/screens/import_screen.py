@@ -47,7 +47,7 @@ def render_plan(plan, done: str | None = None) -> Group:  # noqa: ANN001
         what = r.reason
         if r.status == "new":
             what = f"{r.data.get('name', '')}" + (f" ({r.data['company']})" if r.data.get("company") else "")
-            what += f" as {r.data.get('stage')}, {r.data.get('source')}"
+            what += f" as {r.data.get('stage') or 'the first stage'}, {r.data.get('source')}"
             if r.dropped:
                 what += "; not used (kept under extra:): " + "; ".join(r.dropped)
         rows.add_row(str(r.row), Text(r.status, style=style[r.status]), plain(what))
