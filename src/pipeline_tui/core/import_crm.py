@@ -11,8 +11,6 @@ built from what each product documents; anything else is reported, never guessed
 
 from __future__ import annotations
 
-import re
-
 from pipeline_tui.core.import_table import norm
 
 # field -> column names, in order of preference where several columns may fill the field
@@ -70,7 +68,6 @@ COLUMN_NAMES: dict[str, list[str]] = {
     "log": ["log"],
 }
 FIELDS = set(COLUMN_NAMES) - {"email.other", "phone.other"}
-_KEY_RE = re.compile(r"^[a-z_][a-z0-9_]{0,63}$")
 _ENTITY_WORDS = ("person ", "contact ", "lead ", "people ", "deal ", "organization ", "organisation ", "custom ")
 _RANK = {(f, norm(a)): i for f, names in COLUMN_NAMES.items() for i, a in enumerate(names)}
 _INDEX = {norm(a): f for f, names in COLUMN_NAMES.items() for a in names}
@@ -115,11 +112,6 @@ def rank(field: str, header: str) -> int:
     return len(COLUMN_NAMES.get(field, ())) + 1
 
 PLACEHOLDERS = {"[not provided]"}  # Salesforce's word for a cell left empty (other placeholders are reported)
-
-
-def is_key_name(header: str) -> bool:
-    """A column named like a lead key of one's own (`industry`): kept under that key."""
-    return bool(_KEY_RE.match(header)) and header not in FIELDS
 
 
 # --- values -------------------------------------------------------------------------------------------------

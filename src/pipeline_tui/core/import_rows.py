@@ -38,8 +38,6 @@ from pipeline_tui.core.importer import (
 from pipeline_tui.core.playbook import HORIZONS, ORIGINS
 from pipeline_tui.core.store import Pipeline
 
-_KEY_RE = re.compile(r"^[a-z_][a-z0-9_]{0,63}$")
-
 
 class RowReader:
     def __init__(self, pipe: Pipeline, plan: Plan, mapping: Mapping, typed_rows: list, table: Table | None,

@@ -43,7 +43,6 @@ from pipeline_tui.core.store import Pipeline
 __all__ = ["COLUMN_NAMES", "SOURCE_VALUES", "STAGE_VALUES", "Mapping", "Plan", "RowResult", "apply_import",
            "norm", "parse_when", "plan_import"]
 _DATE_FIELDS = ("created", "closed", "first_contact", "next.due")
-_OWN = {"first_name", "last_name", "notes", "id", "log", "crm_id", "email.other", "phone.other"}
 
 
 @dataclass
