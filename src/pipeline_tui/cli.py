@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from pipeline_tui import completion as comp
 from pipeline_tui.core.errors import BadInput, PipelineError, RepoUnusable
 from pipeline_tui.core.safetext import json_text, visible
 from pipeline_tui.core.safetext import show as txt
@@ -106,7 +107,7 @@ def _collect_garbage() -> None:
 
 
 @click.group(cls=PipelineGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-C", "path", metavar="PATH", help="The pipeline folder (default: $PIPELINE_DIR, the nearest folder "
+@click.option("-C", "path", metavar="PATH", shell_complete=comp.folders, help="The pipeline folder (default: $PIPELINE_DIR, the nearest folder "
               "upward with pipeline.yaml, else your default pipeline).")
 @click.version_option(package_name="pipeline-tui", prog_name="pipeline")
 @click.pass_context
@@ -132,12 +133,22 @@ def _run_tui(root: Path) -> None:
 
 @cli.command()
 @click.argument("path", required=False, type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Make a pipeline in a folder that already holds other files.")
 @click.pass_obj
-def init(obj: Ctx, path: str | None) -> None:
-    """Create a new pipeline at PATH (default: the current folder)."""
+def init(obj: Ctx, path: str | None, force: bool) -> None:
+    """Create a new pipeline at PATH (default: the current folder), which must be empty (but for a .git)
+    unless --force."""
     from pipeline_tui.core.ops import init_pipeline
 
     target = Path(path or obj.explicit or ".")
+    try:
+        others = sorted(p.name for p in target.iterdir() if p.name != ".git") if target.is_dir() else []
+    except OSError:
+        others = []  # unreadable: init says why
+    if others and not force and not (target / "pipeline.yaml").exists():
+        shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        raise BadInput(f"{target} is not empty ({shown}) and not a pipeline: give a new folder, or --force to "
+                       "make it one (git init there, a pipeline.yaml and a leads/ folder beside your files)")
     pipe = init_pipeline(target)
     click.echo(f"new pipeline at {txt(pipe.root)}")
     click.echo(f"next: pipeline -C {txt(pipe.root)} add \"Jane Doe\" --source referral --company \"Acme Corp\"", err=True)
@@ -177,12 +188,12 @@ def serve(obj: Ctx, host: str, port: int) -> None:
 
 @cli.command()
 @click.argument("name")
-@click.option("--source", "-s", required=True, help="A source of the playbook (referral, inbound-web, ...).")
+@click.option("--source", "-s", required=True, shell_complete=comp.sources, help="A source of the playbook (referral, inbound-web, ...).")
 @click.option("--company", "-c")
 @click.option("--email", "-e")
-@click.option("--stage")
+@click.option("--stage", shell_complete=comp.stages)
 @click.option("--horizon", type=click.Choice(["short", "long"]))
-@click.option("--owner", "-o")
+@click.option("--owner", "-o", shell_complete=comp.owners)
 @click.option("--value", "-v")
 @click.option("--tag", "-t", "tags", multiple=True, help="A tag (repeat for more).")
 @click.option("--next", "next_action", metavar="TEXT", help="The next action.")
@@ -202,14 +213,17 @@ def add(obj: Ctx, name: str, source: str, company, email, stage, horizon, owner,
 
 
 @cli.command("set")
-@click.argument("lead_id", metavar="ID")
-@click.argument("assignments", nargs=-1, required=True, metavar="KEY=VALUE...")
+@click.argument("lead_id", metavar="ID", shell_complete=comp.lead_ids)
+@click.argument("assignments", nargs=-1, required=True, metavar="KEY=VALUE...", shell_complete=comp.assignments)
+@click.option("--new-key", "new_keys", is_flag=True,
+              help="Allow keys of your own this lead does not have yet (without it an unknown key is refused as a "
+                   "typo; custom_keys: in pipeline.yaml lists keys allowed always).")
 @click.pass_obj
-def set_cmd(obj: Ctx, lead_id: str, assignments: tuple[str, ...]) -> None:
+def set_cmd(obj: Ctx, lead_id: str, assignments: tuple[str, ...], new_keys: bool) -> None:
     """Change fields: stage=proposal next.due=+3d qualification.fit=strong tags+=q4 owner= (empty removes)."""
     from pipeline_tui.core.ops import set_fields
 
-    change = set_fields(obj.pipeline(), lead_id, list(assignments), today=_today())
+    change = set_fields(obj.pipeline(), lead_id, list(assignments), today=_today(), new_keys=new_keys)
     if change.commit is None:
         click.echo(f"{lead_id}: nothing changed")
     else:
@@ -217,9 +231,10 @@ def set_cmd(obj: Ctx, lead_id: str, assignments: tuple[str, ...]) -> None:
 
 
 @cli.command("note", hidden=False)
-@click.argument("lead_id", metavar="ID")
+@click.argument("lead_id", metavar="ID", shell_complete=comp.lead_ids)
 @click.argument("text", required=False, default="")
-@click.option("--kind", "-k", default="note", show_default=True, help="call, email, meeting, note, or any word.")
+@click.option("--kind", "-k", default="note", show_default=True, shell_complete=comp.activity_kinds,
+              help="call, email, meeting or note (or a kind the playbook's activity_kinds: adds).")
 @click.pass_obj
 def note_cmd(obj: Ctx, lead_id: str, text: str, kind: str) -> None:
     """Log an activity on a lead (the first call or email records first_contact)."""
@@ -230,9 +245,9 @@ def note_cmd(obj: Ctx, lead_id: str, text: str, kind: str) -> None:
 
 
 @cli.command("done")
-@click.argument("lead_id", metavar="ID")
+@click.argument("lead_id", metavar="ID", shell_complete=comp.lead_ids)
 @click.argument("text", required=False, default="")
-@click.option("--kind", "-k", default="note", show_default=True, help="What it was: call, email, meeting, note.")
+@click.option("--kind", "-k", default="note", show_default=True, shell_complete=comp.activity_kinds, help="What it was: call, email, meeting, note.")
 @click.option("--next", "next_action", metavar="TEXT", help="The next action (default: the playbook's cadence).")
 @click.option("--due", metavar="DATE", help="When (default: the cadence's interval from today).")
 @click.pass_obj
@@ -255,7 +270,7 @@ def undo(obj: Ctx) -> None:
 
 
 @cli.command("rm")
-@click.argument("lead_id", metavar="ID")
+@click.argument("lead_id", metavar="ID", shell_complete=comp.lead_ids)
 @click.pass_obj
 def rm_cmd(obj: Ctx, lead_id: str) -> None:
     """Delete a lead (one commit; pipeline undo brings it back)."""
@@ -315,9 +330,9 @@ def print_table(leads, today: dt.date) -> None:  # noqa: ANN001
 
 
 @cli.command("list", context_settings={"ignore_unknown_options": True})
-@click.argument("query", nargs=-1)
+@click.argument("query", nargs=-1, shell_complete=comp.query_words)
 @click.option("--json", "as_json", is_flag=True, help="A JSON array of lead objects.")
-@click.option("--sort", "sort_key", default="due", show_default=True,
+@click.option("--sort", "sort_key", default="due", show_default=True, shell_complete=comp.sort_keys,
               help="due, name, company, source, stage, grade, owner, value, created.")
 @click.option("--reverse", is_flag=True)
 @click.pass_obj
@@ -350,7 +365,7 @@ def list_cmd(obj: Ctx, query: tuple[str, ...], as_json: bool, sort_key: str, rev
 
 
 @cli.command()
-@click.argument("lead_id", metavar="ID")
+@click.argument("lead_id", metavar="ID", shell_complete=comp.lead_ids)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def show(obj: Ctx, lead_id: str, as_json: bool) -> None:
@@ -429,7 +444,7 @@ def _print_lead(lead, problems, today: dt.date, outlook=()) -> None:  # noqa: AN
 
 
 @cli.command("log")
-@click.argument("lead_id", metavar="ID")
+@click.argument("lead_id", metavar="ID", shell_complete=comp.lead_ids)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def log_cmd(obj: Ctx, lead_id: str, as_json: bool) -> None:
@@ -437,11 +452,12 @@ def log_cmd(obj: Ctx, lead_id: str, as_json: bool) -> None:
     from pipeline_tui.core.history import lead_history
 
     pipe = obj.pipeline()
-    if not pipe.lead_path(lead_id).exists() and not as_json:
-        click.echo(f"pipeline: note: {txt(lead_id)} has no file now; showing its past", err=True)
     entries = lead_history(pipe, lead_id)
-    if not entries and not pipe.lead_path(lead_id).exists():
+    gone = not pipe.lead_path(lead_id).exists()
+    if not entries and gone:
         raise BadInput(f"no lead {lead_id!r} (no file and no history)")
+    if gone and not as_json:  # one line, and only when there is a past to show
+        click.echo(f"pipeline: note: {txt(lead_id)} has no file now; showing its past", err=True)
     if as_json:
         _emit_json([e.as_json() for e in entries])
         return
@@ -535,7 +551,7 @@ def mix(obj: Ctx, as_json: bool) -> None:
             click.echo(f"  {txt(name):<16} {share['open']:>6}  {share['share']:>5.0%}  {bar}")
     click.echo(click.style("warnings", bold=True))
     if not result.warnings:
-        click.echo("  none: the pipeline draws on its groups in a healthy balance")
+        click.echo(f"  {result.no_warnings_text()}")
     for w in result.warnings:
         click.echo(click.style(f"  {w.code}: {txt(w.message)}", fg="yellow"))
         click.echo(f"    {txt(w.advice)}")
@@ -620,7 +636,7 @@ def sync(obj: Ctx, resolutions: tuple[str, ...], commit_edits: bool, as_json: bo
 
 
 @cli.command()
-@click.argument("ref", metavar="[ID]", required=False)
+@click.argument("ref", metavar="[ID]", required=False, shell_complete=comp.lead_ids)
 @click.argument("choices", nargs=-1, metavar="[KEY=ours|theirs ...]")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
@@ -672,9 +688,9 @@ def resolve(obj: Ctx, ref: str | None, choices: tuple[str, ...], as_json: bool) 
 @click.option("--map-source", multiple=True, metavar="'CRM VALUE=source'", help="Repeatable.")
 @click.option("--map-stage", multiple=True, metavar="'CRM STATUS=stage'", help="Repeatable.")
 @click.option("--map-owner", multiple=True, metavar="'CRM OWNER=member'", help="Repeatable.")
-@click.option("--default-source", help="For rows whose source cell is empty (an unknown value is reported, "
+@click.option("--default-source", shell_complete=comp.sources, help="For rows whose source cell is empty (an unknown value is reported, "
               "never replaced: map it with --map-source).")
-@click.option("--default-owner", help="For rows whose owner cell is empty, or names someone not on the team.")
+@click.option("--default-owner", shell_complete=comp.owners, help="For rows whose owner cell is empty, or names someone not on the team.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def import_cmd(obj: Ctx, file: Path, dry_run: bool, duplicates: str, mapping_file: Path | None, map_column,
@@ -725,6 +741,8 @@ def import_lines(plan, dry_run: bool, commit: str | None) -> list[str]:  # noqa:
         out.append(click.style(f"note: {txt(note)}", fg="bright_black"))
     out.append(click.style("rows", bold=True))
     for r in plan.rows:  # every row, the new ones too: junk shows before it is imported
+        if r.status == "error":
+            continue  # said once, with its reasons, on stderr
         color = {"new": "green", "error": "red", "duplicate": "yellow", "merge": "cyan", "skipped": "bright_black"}[
             r.status]
         what = r.reason
@@ -737,7 +755,7 @@ def import_lines(plan, dry_run: bool, commit: str | None) -> list[str]:  # noqa:
         out.append(click.style(f"  row {r.row}: {r.status}: {txt(what)}", fg=color))
     verb = "would import" if dry_run else "imported"
     summary = (f"{verb} {plan.count('new')} new lead(s); {plan.count('merge')} merged, "
-               f"{plan.count('duplicate')} duplicate(s) skipped, {plan.count('error')} bad row(s), "
+               f"{plan.count('duplicate')} duplicate(s) skipped, {plan.count('error')} bad row(s) (on stderr), "
                f"{plan.count('skipped')} row(s) not data")
     if dry_run:
         summary += " (dry run: nothing written)"
@@ -817,6 +835,23 @@ def export_cmd(obj: Ctx, fmt: str, output: Path | None, skip_broken: bool, excel
     except OSError as exc:
         raise BadInput(f"cannot write {txt(output)}: {exc.strerror or exc}") from None
     click.echo(f"{count} to {txt(output)}{why}", err=True)
+
+
+@cli.command("completion")
+@click.argument("shell", required=False, type=click.Choice(comp.SHELLS))
+@click.pass_context
+def completion_cmd(ctx: click.Context, shell: str | None) -> None:
+    """Print the script that makes Tab complete pipeline's commands, ids, stages, sources, owners and
+    query words in SHELL (default: the shell $SHELL names). Install it once, then open a new shell:
+
+    \b
+      bash:  echo 'eval "$(pipeline completion bash)"' >> ~/.bashrc
+      zsh:   echo 'eval "$(pipeline completion zsh)"' >> ~/.zshrc     (after compinit)
+      fish:  pipeline completion fish > ~/.config/fish/completions/pipeline.fish
+
+    For a quicker shell start, save the script once (pipeline completion bash > ~/.pipeline-complete.bash)
+    and source that file instead; save it again after upgrading pipeline."""
+    click.echo(comp.completion_script(ctx.find_root().command, shell), nl=False)
 
 
 @cli.command("merge-driver", hidden=True)

@@ -362,3 +362,10 @@ def test_keys_named_like_the_exports_own_marks_round_trip(pipe, tmp_path, run):
         assert set(got) == set(source)
         assert got["marks"]["id"] == "other-lead" and got["marks"]["$yaml"] == "sneaky"
         assert got["marks"]["ratio"] != got["marks"]["ratio"]  # NaN
+
+
+def test_a_row_without_a_create_date_is_not_created_after_its_own_first_contact(pipe, tmp_path):
+    plan = plan_of(pipe, tmp_path, "Name,Lead Source,First Contact,Status,Close Date\n"
+                                   "Ann,Web,2026-10-02,New,\nBo,Web,,Closed Won,2026-09-01\n")
+    assert [r.status for r in plan.rows] == ["new", "new"], [r.reason for r in plan.rows]
+    assert row(plan, 2).data["created"] == dt.date(2026, 10, 2) and row(plan, 3).data["created"] == dt.date(2026, 9, 1)

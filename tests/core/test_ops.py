@@ -133,8 +133,9 @@ def test_tags_add_remove_and_removing_a_key(pipe, lead):
     assert data["tags"] == ["pilot"] and "company" not in data
 
 
-def test_unknown_keys_are_kept_and_typed_as_yaml(pipe, lead):
-    set_fields(pipe, lead, ["budget=5000", "country=NO", "linkedin.url=https://x.example/in/j"], today=TODAY)
+def test_keys_of_ones_own_are_kept_and_typed_as_yaml(pipe, lead):
+    set_fields(pipe, lead, ["budget=5000", "country=NO", "linkedin.url=https://x.example/in/j"], today=TODAY,
+               new_keys=True)
     data = pipe.read(lead).data
     assert data["budget"] == 5000 and data["country"] == "NO" and data["linkedin"] == {"url": "https://x.example/in/j"}
 

@@ -414,6 +414,9 @@ def test_obvious_fields_merge_and_closed_follows_the_chosen_stage(tmp_path):
     """Two first calls on one lead: the earlier first_contact stays, no conflict. A stage chosen with
     --resolve brings its closed date; a closed date chosen too is respected."""
     a, (b,), lead, _ = make_team(tmp_path)
+    set_fields(a, lead, ["created=2026-11-01"], today=TODAY)  # first contact and close after it came in
+    sync(a)
+    sync(b)
     set_fields(a, lead, ["first_contact=2026-11-02T09:00"], today=TODAY)
     set_fields(b, lead, ["first_contact=2026-11-02T10:30"], today=TODAY)
     sync(a)

@@ -241,8 +241,21 @@ async def test_keys_after_enter_in_a_dialog_go_where_enter_left_the_focus(carol)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
-        burst(app, "lEhello [b]x[/b] cmeN" + ENTER + "ln")
+        burst(app, "lEhello [b]x[/b] cmeN" + ENTER + "lc")
         await settle(pilot)
     log = lead_data(pipe, lead_id)["log"]
     assert (log[-2]["kind"], log[-2]["text"]) == ("email", "hello [b]x[/b] cmeN")
-    assert log[-1]["kind"] == "note" and "text" not in log[-1]
+    assert log[-1]["kind"] == "call" and "text" not in log[-1]
+
+
+async def test_n_in_the_log_dialog_asks_for_the_notes_words(carol):
+    """An empty note says nothing: `l n` moves into the text field, and the note is logged with its words."""
+    pipe, lead_id = carol
+    app = make_app(pipe.root, today=TODAY, watch=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        burst(app, "ln" + "met at the fair" + ENTER)
+        await settle(pilot)
+    entry = lead_data(pipe, lead_id)["log"][-1]
+    assert (entry["kind"], entry["text"]) == ("note", "met at the fair")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline_tui.core import faults, yamlio
-from pipeline_tui.core.dates import as_date
+from pipeline_tui.core.dates import as_date, as_datetime
 from pipeline_tui.core.edit import render_mapping
 from pipeline_tui.core.errors import BadInput
 from pipeline_tui.core.gitrepo import GitRepo
@@ -34,7 +34,7 @@ TEAM = {
     "carol": ("Carol Diaz", "carol@demo.example"),
     "dan": ("Dan Foster", "dan@demo.example"),
 }
-_DATE_RE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_DATE_RE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})(?=T\d|\b)")  # a date-time's date too (first_contact)
 
 
 def sample_dir() -> Path:
@@ -106,7 +106,12 @@ def _story(lead_id: str, final_text: str, rnd: random.Random) -> list[tuple[dt.d
     if "horizon" in data:
         current["horizon"] = data["horizon"]
     current["created"] = created
-    versions = [(dt.datetime.combine(created, dt.time(9, rnd.randint(0, 59))), owner, render_mapping(current),
+    minute = rnd.randint(0, 59)
+    came = dt.datetime.combine(created, dt.time(9, minute))
+    fc = as_datetime(data.get("first_contact"))
+    if fc is not None and fc.date() == created and fc <= came:  # the lead came in before the first answer
+        came = max(dt.datetime.combine(created, dt.time()), fc - dt.timedelta(minutes=20 + minute))
+    versions = [(came, owner, render_mapping(current),
                  f"{lead_id}: new lead {data.get('name')} ({data.get('source')})")]
     log = [e for e in (data.get("log") or []) if isinstance(e, dict)]
     stage_i = 0

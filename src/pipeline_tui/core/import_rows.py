@@ -174,8 +174,9 @@ class RowReader:
                 data.setdefault("next", {})["due"] = when.date() if isinstance(when, dt.datetime) else when
             else:
                 data[key] = when.date() if isinstance(when, dt.datetime) else when
-        if "created" not in data:
-            data["created"] = self.today
+        if "created" not in data:  # the day of the import, or the row's own earliest date when it has one
+            known = [as_day(data.get("first_contact")), as_day(data.get("closed"))]
+            data["created"] = min([d for d in known if d is not None and d < self.today] or [self.today])
             self.created_today += 1
         if cells.text("next.action"):
             data.setdefault("next", {})["action"] = cells.get("next.action")[1] if plan.own_format else \
@@ -325,7 +326,8 @@ class RowReader:
     def summary(self) -> list[str]:
         out = []
         if self.created_today:
-            out.append(f"{self.created_today} row(s) without a create date are created {self.today.isoformat()}")
+            out.append(f"{self.created_today} row(s) without a create date are created {self.today.isoformat()}, or "
+                       "on their first contact or close date when that is earlier")
         if self.closed_undated:
             out.append(f"{self.closed_undated} won or lost row(s) have no close date: left empty (the report "
                        "leaves them out of cycle times)")
@@ -362,6 +364,19 @@ def unwritable(data: dict, lead_id: str, pb) -> tuple[list[str], str]:  # noqa: 
     except (YamlProblem, TypeError, ValueError, RecursionError) as exc:
         return [f"cannot be written as YAML: {exc}"], ""
     return [], text
+
+
+def as_day(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and len(value) >= 10:
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
 
 
 def _serials(column: list[str], day_first: bool) -> bool:

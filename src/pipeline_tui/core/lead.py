@@ -337,6 +337,91 @@ def refusal(lead_id: str, record: Any) -> str:
             f"KEY=ours|theirs (pipeline resolve {lead_id} shows both)")
 
 
+DUE_YEARS = 3  # a next.due further than this past every other date of the lead is a typo (2062 for 2026)
+
+
+def _when(value: Any) -> tuple[dt.date, dt.datetime | None] | None:
+    """A valid date field as (its day, its moment when it carries a time); None when absent or unreadable
+    (a bad format is reported on its own)."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime) or (isinstance(value, str) and len(value.strip()) > 10):
+        moment = as_datetime(value)
+        return (moment.date(), moment) if moment is not None else None
+    day = as_date(value)
+    return (day, None) if day is not None else None
+
+
+def _shown(value: Any) -> str:
+    return visible(value.isoformat() if isinstance(value, dt.date) else str(value).strip())
+
+
+def key_typos(d: dict, playbook: Playbook) -> list[Issue]:
+    """A key of one's own that looks like one of the tool's (`stgae`, `Stage`): likely a typo, whose value the
+    tool never reads. A warning at its line; keys the playbook lists as `custom_keys` are meant."""
+    import difflib
+
+    out: list[Issue] = []
+    for key in d:
+        if not isinstance(key, str) or key in KNOWN_KEYS or key in playbook.custom_keys:
+            continue
+        guess = difflib.get_close_matches(key.lower(), KNOWN_KEYS, n=1, cutoff=0.75)
+        if guess:
+            out.append(((key,), f"unknown key {key!r}: did you mean {guess[0]!r}? (the tool does not read {key!r}; "
+                        "list it under custom_keys: in pipeline.yaml if it is yours)", "warning"))
+    return out
+
+
+def date_contradictions(d: dict, playbook: Playbook) -> dict[tuple, Issue]:
+    """Dates of one lead that contradict each other, by rule (`set` refuses to make a new one): first
+    contact before the lead came in, closed before created, `closed:` on an open lead, a log entry before
+    created, and a next.due years past every other date of the lead."""
+    out: dict[tuple, Issue] = {}
+    created, closed, fc = (_when(d.get(k)) for k in ("created", "closed", "first_contact"))
+    if created is not None and fc is not None:
+        c_day, c_moment = created
+        early = fc[1] < c_moment if c_moment is not None and fc[1] is not None else fc[0] < c_day
+        if early:
+            out[("first_contact_before_created",)] = (
+                ("first_contact",), f"first_contact {_shown(d['first_contact'])} is before created "
+                f"{_shown(d['created'])}: the first answer cannot come before the lead came in; fix one of them",
+                "error")
+    if created is not None and closed is not None and closed[0] < created[0]:
+        out[("closed_before_created",)] = (
+            ("closed",), f"closed {_shown(d['closed'])} is before created {_shown(d['created'])}: a lead cannot "
+            "close before it came in; fix one of them", "error")
+    stage = d.get("stage")
+    effective = stage if isinstance(stage, str) else playbook.first_stage
+    if closed is not None and effective in playbook.stages and not playbook.is_closed(effective):
+        ends = ", ".join(s for s in playbook.stages if playbook.is_closed(s)) or "none"
+        out[("closed_on_open_lead",)] = (
+            ("closed",), f"closed {_shown(d['closed'])} on a lead in open stage {visible(effective)} (closed "
+            f"stages: {ends}): set its stage to one of them, or remove closed", "error")
+    log = d.get("log")
+    entries = [(i, e) for i, e in enumerate(log) if isinstance(e, dict)] if isinstance(log, list) else []
+    if created is not None:
+        for i, entry in entries:
+            day = _when(entry.get("date"))
+            if day is not None and day[0] < created[0]:
+                out[("log_before_created", i)] = (
+                    ("log", i), f"log entry {i + 1} is dated {_shown(entry['date'])}, before created "
+                    f"{_shown(d['created'])}: fix the entry's date or created", "warning")
+    nxt = d.get("next")
+    due = _when(nxt.get("due")) if isinstance(nxt, dict) and _is_date(nxt.get("due")) else None
+    if due is not None:
+        known = [(k, d[k], w[0]) for k, w in (("created", created), ("first_contact", fc), ("closed", closed))
+                 if w is not None]
+        known += [(f"log entry {i + 1}", e["date"], w[0]) for i, e in entries
+                  if (w := _when(e.get("date"))) is not None]
+        if known:
+            key, raw, latest = max(known, key=lambda k: k[2])
+            if (due[0] - latest).days > DUE_YEARS * 365:
+                out[("due_far",)] = (
+                    ("next", "due"), f"next.due {_shown(nxt['due'])} is more than {DUE_YEARS} years after the "
+                    f"lead's latest date ({key} {_shown(raw)}): a typo in the year?", "warning")
+    return out
+
+
 def validate(lead_id: str, d: dict, playbook: Playbook) -> list[Issue]:  # noqa: C901 - a flat list of rules
     """Schema and playbook problems of one lead's data."""
     out: list[Issue] = []
@@ -424,6 +509,8 @@ def validate(lead_id: str, d: dict, playbook: Playbook) -> list[Issue]:  # noqa:
                     continue
                 if as_date(entry.get("date")) is None:
                     err(("log", i), f"log entry {i + 1} needs a date like 2026-11-02")
+    out.extend(date_contradictions(d, playbook).values())
+    out.extend(key_typos(d, playbook))
     effective = stage if isinstance(stage, str) else playbook.first_stage
     if effective in playbook.stages and not playbook.is_closed(effective) and not isinstance(nxt, dict):
         level = playbook.rules.get("next_action_on_open_leads", "warning")

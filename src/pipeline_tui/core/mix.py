@@ -29,15 +29,28 @@ class Mix:
     owners: dict[str, dict] = field(default_factory=dict)
     inflow: dict[str, list[int]] = field(default_factory=dict)  # group -> new leads per 30-day window, oldest first
     warnings: list[Warning_] = field(default_factory=list)
+    too_early: str | None = None  # why there are no warnings yet (too few leads, too short a history)
 
     def as_json(self) -> dict:
         return {"groups": self.groups, "origins": self.origins, "owners": self.owners, "inflow": self.inflow,
-                "warnings": [w.as_json() for w in self.warnings]}
+                "warnings": [w.as_json() for w in self.warnings], "too_early": self.too_early}
+
+    def no_warnings_text(self) -> str:
+        return self.too_early or "none: the pipeline draws on its groups in a healthy balance"
 
 
 def _shares(counter: Counter, keys) -> dict[str, dict]:  # noqa: ANN001
     total = sum(counter.values())
     return {k: {"open": counter.get(k, 0), "share": round(counter.get(k, 0) / total, 4) if total else 0.0} for k in keys}
+
+
+MIN_LEADS_FOR_WARNINGS = 10  # a group's silence means something once the pipeline has this many leads
+GROUP_WORDS = {"lead-generation": "lead-generation", "events": "event", "referrals": "referral",
+               "prospecting": "prospecting"}
+GROUP_ACTIVITY = {"lead-generation": "a lead-generation activity (the website, a campaign, social posts)",
+                  "events": "an event (a trade show, a talk, a webinar)",
+                  "referrals": "asking customers and partners for referrals",
+                  "prospecting": "prospecting (calls, cold email, a list)"}
 
 
 def compute_mix(leads: list[Lead], playbook: Playbook, today: dt.date, windows: int = 6) -> Mix:
@@ -84,13 +97,21 @@ def compute_mix(leads: list[Lead], playbook: Playbook, today: dt.date, windows: 
                         "owner-concentration", f"{owner} holds {s['share']:.0%} of the open pipeline",
                         "The business is beholden to one person: share accounts, write next actions down."))
     silent = int(conf["silent_days"])
-    for g in groups_in_use:
+    oldest = min((lead.created for lead in live if lead.created), default=None)
+    # a pipeline younger than the silence it would warn about, or with a handful of leads, says nothing yet
+    enough = oldest is not None and (today - oldest).days > silent and len(live) >= MIN_LEADS_FOR_WARNINGS
+    if not enough or total_open < 5:
+        mix.too_early = (f"none yet: mix warnings start once the pipeline has {MIN_LEADS_FOR_WARNINGS} leads, 5 of "
+                         f"them open, and {silent} days of history (it has {len(live)}, {total_open} open, since "
+                         f"{oldest.isoformat() if oldest else 'today'})")
+    for g in groups_in_use if enough else ():
         newest = max((lead.created for lead in live if lead.group == g and lead.created), default=None)
         if newest is None or (today - newest).days > silent:
-            since = f"since {newest.isoformat()}" if newest else "ever"
+            since = f"the last on {newest.isoformat()}" if newest else f"none since the first lead, {oldest.isoformat()}"
             mix.warnings.append(Warning_(
-                "group-silent", f"no new {g} leads in {silent} days ({since})",
-                f"Restart a {g} activity; each group has its own cycle and a gap now shows up months later."))
+                "group-silent", f"no new {GROUP_WORDS.get(g, g)} leads in {silent} days ({since})",
+                f"Start {GROUP_ACTIVITY.get(g, 'work in ' + g)} again; each group has its own cycle, and a gap "
+                "now shows up months later."))
     trailing = int(conf["trailing_days"])
     for g in groups_in_use:
         recent = sum(1 for lead in live if lead.group == g and lead.created and 0 <= (today - lead.created).days < 30)

@@ -358,13 +358,43 @@ def _show(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def plan_set(pipe: Pipeline, data: dict, assignments: list[str], today: dt.date) -> tuple[list[Op], list[str]]:
+NESTED_KEYS = {"next": ("action", "due"), "qualification": ("interest", "authority", "fit", "pain")}
+
+
+def check_key(path: tuple[str, ...], data: dict, pb, new_keys: bool = False) -> None:  # noqa: ANN001
+    """A key `set` may write: the tool's, the playbook's `custom_keys`, one the lead already has, or any with
+    `new_keys` (`--new-key`). Anything else is a typo until said otherwise (`stgae=won` never becomes data)."""
+    import difflib
+
+    from pipeline_tui.core.lead import KNOWN_KEYS
+
+    top = path[0]
+    if len(path) > 1 and top in NESTED_KEYS:
+        allowed: tuple[str, ...] | list[str] = NESTED_KEYS[top]
+        name, have = path[1], data.get(top) if isinstance(data.get(top), dict) else {}
+        if name in allowed or name in have or new_keys or len(path) > 2:
+            return
+        guess = difflib.get_close_matches(name.lower(), allowed, n=1, cutoff=0.6)
+        hint = f"; did you mean '{top}.{guess[0]}'?" if guess else f" ({top}. takes {', '.join(allowed)})"
+        raise BadInput(f"unknown key '{'.'.join(path)}'{hint}")
+    known = list(KNOWN_KEYS) + list(pb.custom_keys)
+    if top in known or top in data or new_keys:
+        return
+    guess = difflib.get_close_matches(top.lower(), known, n=1, cutoff=0.6)
+    hint = f"; did you mean '{guess[0]}'?" if guess else ""
+    raise BadInput(f"unknown key '{top}'{hint} (a key of your own: pipeline set --new-key, or list it under "
+                   "custom_keys: in pipeline.yaml)")
+
+
+def plan_set(pipe: Pipeline, data: dict, assignments: list[str], today: dt.date,
+             new_keys: bool = False) -> tuple[list[Op], list[str]]:
     """Ops and message parts for `set`, validated; raises BadInput on the first bad assignment."""
     ops: list[Op] = []
     parts: list[str] = []
     pb = pipe.playbook
     for text in assignments:
         op, path, raw = parse_assignment(text)
+        check_key(path, data, pb, new_keys)
         key = ".".join(path)
         check_text(raw, key)  # before any stripping: U+2028 is whitespace to str.strip()
         old = _get(data, path)
@@ -402,13 +432,26 @@ def plan_set(pipe: Pipeline, data: dict, assignments: list[str], today: dt.date)
 
 
 def set_fields(pipe: Pipeline, lead_id: str, assignments: list[str], today: dt.date | None = None,
-               expect_bytes: bytes | None = None) -> Change:
+               expect_bytes: bytes | None = None, new_keys: bool = False) -> Change:
     """Validate, edit surgically, verify, write atomically, commit. No change: nothing is written."""
     if not assignments:
         raise BadInput("nothing to set: give KEY=VALUE (for example stage=qualified)")
     today = today or dt.date.today()
-    return update_lead(pipe, lead_id, lambda data: plan_set(pipe, data, assignments, today), "set",
-                       expect_bytes=expect_bytes)
+
+    def planner(data: dict) -> tuple[list[Op], list[str]]:
+        from pipeline_tui.core.lead import date_contradictions
+        from pipeline_tui.core.store import apply_to_data
+
+        ops, parts = plan_set(pipe, data, assignments, today, new_keys)
+        if ops:  # dates that contradict each other: refused when this edit makes them (old ones may stay)
+            before = date_contradictions(data, pipe.playbook)
+            made = [msg for rule, (_, msg, _) in date_contradictions(apply_to_data(data, ops), pipe.playbook).items()
+                    if rule not in before]
+            if made:
+                raise BadInput("not set: " + "; and ".join(made))
+        return ops, parts
+
+    return update_lead(pipe, lead_id, planner, "set", expect_bytes=expect_bytes)
 
 
 def update_text_ops(pipe: Pipeline, lead, raw: bytes, ops: list[Op]) -> bytes | None:  # noqa: ANN001
@@ -503,7 +546,7 @@ def log_activity(pipe: Pipeline, lead_id: str, kind: str, text: str, today: dt.d
     """Append a log entry; the first call or email also records first_contact."""
     today = today or dt.date.today()
     kind = (kind or "note").strip()
-    _check_activity(kind, text)
+    _check_activity(kind, text, pipe.playbook, need_text=kind == "note")  # an empty note says nothing
 
     def planner(data: dict) -> tuple[list[Op], list[str]]:
         entry: dict[str, Any] = {"date": today, "kind": kind}
@@ -517,10 +560,14 @@ def log_activity(pipe: Pipeline, lead_id: str, kind: str, text: str, today: dt.d
     return update_lead(pipe, lead_id, planner, "log", expect_bytes=expect_bytes)
 
 
-def _check_activity(kind: str, text: str) -> None:
-    if not re.match(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$", kind):
-        raise BadInput(f"activity kind {kind!r} must be one word (call, email, meeting, note)")
+def _check_activity(kind: str, text: str, pb=None, need_text: bool = False) -> None:  # noqa: ANN001
+    kinds = list(pb.activity_kinds) if pb is not None else ["call", "email", "meeting", "note"]
+    if kind not in kinds:
+        raise BadInput(f"activity kind {kind!r} is not one of {', '.join(kinds)} (add it to activity_kinds: in "
+                       "pipeline.yaml)")
     check_text(text, "activity text", multiline=True)
+    if need_text and not text.strip():
+        raise BadInput("a note needs its text: pipeline note ID 'what happened'")
 
 
 def _first_contact_ops(data: dict, kind: str, today: dt.date, now: dt.datetime | None) -> list[Op]:
@@ -548,7 +595,7 @@ def complete_next(pipe: Pipeline, lead_id: str, text: str = "", kind: str = "not
     """Mark the next action done: log it, and plan the next one (given, or what the cadence proposes)."""
     today = today or dt.date.today()
     kind = (kind or "note").strip()
-    _check_activity(kind, text)
+    _check_activity(kind, text, pipe.playbook)
 
     def planner(data: dict) -> tuple[list[Op], list[str]]:
         nxt = data.get("next") if isinstance(data.get("next"), dict) else {}

@@ -7,6 +7,7 @@ line, so one typo does not stop the pipeline. `INIT_TEXT` is what `pipeline init
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -114,6 +115,13 @@ rules:
 
 # The team: owners a lead may have. Empty means any name is accepted.
 team: []
+
+# Keys of your own a lead may have besides the tool's (pipeline set refuses an unknown key, so a typo
+# like stgae=won never becomes data): for example [industry, referrer]. One time: pipeline set --new-key.
+custom_keys: []
+
+# Activity kinds pipeline log / note accept (add sms, visit, ...).
+activity_kinds: [call, email, meeting, note]
 """
 
 
@@ -147,8 +155,11 @@ def _cache_playbook(root: Path, pb: Playbook) -> None:
 
 # The cache holds the playbook as plain data, field by field: these are the fields the two functions below
 # know. A dataclass with other fields is not cached (rather than cached without them).
+ACTIVITY_KINDS = ("call", "email", "meeting", "note")
+
 _PLAYBOOK_FIELDS = ("stages", "sources", "learn_after_closed", "points", "grade_min", "min_interest", "min_grade",
-                    "mix", "follow_up", "cadences", "rules", "team", "problems", "signature")
+                    "mix", "follow_up", "cadences", "rules", "team", "custom_keys", "activity_kinds", "problems",
+                    "signature")
 _PART_FIELDS = (("name", "closed", "won", "limit_days"), ("name", "group", "origin", "close_rate", "cycle_days"),
                 ("path", "line", "message", "severity"))
 
@@ -162,7 +173,8 @@ def _playbook_to_plain(pb: Playbook) -> dict | None:
         "sources": [[key, s.name, s.group, s.origin, s.close_rate, s.cycle_days] for key, s in pb.sources.items()],
         "learn_after_closed": pb.learn_after_closed, "points": pb.points, "grade_min": pb.grade_min,
         "min_interest": pb.min_interest, "min_grade": pb.min_grade, "mix": pb.mix, "follow_up": pb.follow_up,
-        "cadences": pb.cadences, "rules": pb.rules, "team": pb.team,
+        "cadences": pb.cadences, "rules": pb.rules, "team": pb.team, "custom_keys": pb.custom_keys,
+        "activity_kinds": pb.activity_kinds,
         "problems": [[p.path, p.line, p.message, p.severity] for p in pb.problems],
         "signature": pb.signature,
     }
@@ -215,6 +227,8 @@ def _playbook_from_plain(plain: Any) -> Playbook | None:
         _str_map(p["mix"], _is_num), _str_map(p["follow_up"], _is_num),
         _str_map(p["cadences"], lambda v: type(v) is dict), _str_map(p["rules"], _is_str),
         type(p["team"]) is list and all(_is_str(t) for t in p["team"]),
+        type(p["custom_keys"]) is list and all(_is_str(t) for t in p["custom_keys"]),
+        type(p["activity_kinds"]) is list and all(_is_str(t) for t in p["activity_kinds"]),
         _rows(p["problems"], _is_str, lambda v: type(v) is int, _is_str, _is_str), _is_str(p["signature"]),
     )
     if not all(checks):
@@ -224,8 +238,8 @@ def _playbook_from_plain(plain: Any) -> Playbook | None:
         sources={row[0]: Source(*row[1:]) for row in p["sources"]},
         learn_after_closed=p["learn_after_closed"], points=p["points"], grade_min=p["grade_min"],
         min_interest=p["min_interest"], min_grade=p["min_grade"], mix=p["mix"], follow_up=p["follow_up"],
-        cadences=p["cadences"], rules=p["rules"], team=p["team"],
-        problems=[Problem(*row) for row in p["problems"]], signature=p["signature"],
+        cadences=p["cadences"], rules=p["rules"], team=p["team"], custom_keys=p["custom_keys"],
+        activity_kinds=p["activity_kinds"], problems=[Problem(*row) for row in p["problems"]], signature=p["signature"],
     )
 
 
@@ -304,6 +318,8 @@ class Playbook:
                                  "uncontacted_requests": "warning", "duplicates": "warning"}
     )
     team: list[str] = field(default_factory=list)
+    custom_keys: list[str] = field(default_factory=list)  # keys of one's own `set` accepts
+    activity_kinds: list[str] = field(default_factory=lambda: list(ACTIVITY_KINDS))
     problems: list[Problem] = field(default_factory=list)
     signature: str = ""  # a digest of pipeline.yaml: cached per-lead figures are valid for this playbook only
 
@@ -530,3 +546,12 @@ class Playbook:
                 self.team = list(team)
             else:
                 self._problem(text, ("team",), "team must be a list of names")
+        for key, what in (("custom_keys", "keys"), ("activity_kinds", "activity kinds")):
+            value = data.get(key)
+            if value is None:
+                continue
+            if isinstance(value, list) and all(isinstance(t, str) and re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]{0,31}", t)
+                                               for t in value):
+                setattr(self, key, list(value))
+            else:
+                self._problem(text, (key,), f"{key} must be a list of {what}, one word each")

@@ -76,6 +76,9 @@ class LogDialog(ModalScreen[None]):
         from pipeline_tui.core.ops import log_activity
 
         text = self.query_one(Input).value
+        if kind == "note" and not text.strip():  # a note is its words: write them first
+            self.action_with_text("note")
+            return
         app = self.app
         pipe, today = app.pipe, app.today
         app.run_change(lambda: log_activity(pipe, self.lead_id, kind, text, today=today))

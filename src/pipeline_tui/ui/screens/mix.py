@@ -53,7 +53,10 @@ class MixScreen(Screen):
             sparks.mount(Label(plain(f"{group}: {counts}")), Sparkline(counts, summary_function=max, classes="spark"))
         w = Text()
         if not mix.warnings:
-            w.append("No mix warnings: the pipeline draws on its groups in a healthy balance.", style="green")
+            if mix.too_early is None:
+                w.append("No mix warnings: the pipeline draws on its groups in a healthy balance.", style="green")
+            else:
+                w.append("No mix warnings " + mix.too_early.removeprefix("none ") + ".", style="grey62")
         for warning in mix.warnings:
             w.append_text(plain(f"⚠ {warning.message}  [{warning.code}]", style="bold yellow"))
             w.append("\n")
