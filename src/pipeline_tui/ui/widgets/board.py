@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -20,25 +20,13 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from pipeline_tui.core.lead import Lead
-from pipeline_tui.core.safetext import visible
+from pipeline_tui.ui.text import cut
 from pipeline_tui.ui.widgets.lead_table import DUE_STYLES, GRADE_STYLES, ROTTING, LeadTable
 
 HEADER_LINES = 3  # stage and count, summed value, a rule (with how many cards are above and below)
 CARD_LINES = 2  # grade and name; due date (or "no next action") and the rotting marker
 MIN_WIDTH = 10  # a column narrower than this: fewer columns are shown, and they scroll sideways
 OTHER = "(other)"  # the title of the column of stages the playbook does not know
-
-
-def fit(text: str, width: int) -> str:
-    """`text` with its controls made visible, cut to `width` terminal cells with `…` (never padded)."""
-    if width <= 0:
-        return ""
-    text = visible(text)
-    if text.isascii():
-        return text if len(text) <= width else text[: width - 1] + "…"
-    if cell_len(text) <= width:
-        return text
-    return set_cell_size(text, width - 1) + "…"
 
 
 def pad(text: str, width: int) -> str:
@@ -55,8 +43,8 @@ def money(value: float, width: int) -> str:
             short = f"{value / limit:.1f}{suffix}"
             if len(short) > width:
                 short = f"{value / limit:.0f}{suffix}"
-            return fit(short, width)
-    return fit(full, width)
+            return cut(short, width)
+    return cut(full, width)
 
 
 def due_text(lead: Lead, today: dt.date, width: int) -> str:
@@ -248,8 +236,8 @@ class Board(Widget, can_focus=True):
             stage = self.stages[c]
             count = f"{len(column):,}"
             room = tw - len(count) - 1
-            text = pad(fit(stage if stage is not None else OTHER, room), room) + " " + count if room > 0 \
-                else fit(count, tw)
+            text = pad(cut(stage if stage is not None else OTHER, room), room) + " " + count if room > 0 \
+                else cut(count, tw)
             return [Segment(("‹" if more_left else " ") + pad(text, tw) + ("›" if more_right else " "), style)]
         if y == 1:
             style = base + self.get_component_rich_style("board--value")
@@ -261,7 +249,7 @@ class Board(Widget, can_focus=True):
             below_n = len(column) - top - self.per_page
             below = f"↓{below_n}" if below_n > 0 else ""
             fill = tw - len(above) - len(below)
-            text = above + "─" * fill + below if fill >= 0 else fit(above + below, tw)
+            text = above + "─" * fill + below if fill >= 0 else cut(above + below, tw)
             return [Segment(" " + pad(text, tw) + " ", style)]
         index = top + (y - HEADER_LINES) // CARD_LINES
         if index >= len(column):
@@ -270,14 +258,14 @@ class Board(Widget, can_focus=True):
         if c == self.col and index == self.row:
             base = base + self.get_component_rich_style("board--cursor" if self.has_focus else "board--cursor-blur")
         if (y - HEADER_LINES) % CARD_LINES == 0:
-            grade = fit(lead.grade, 1) or "·"
+            grade = cut(lead.grade, 1) or "·"
             return [Segment(" ", base), Segment(grade, base + GRADE_STYLES.get(lead.grade, Style())),
-                    Segment(" " + pad(fit(lead.name, tw - 2), tw - 2) + " " if tw >= 2 else " " * max(0, w - 2), base)]
+                    Segment(" " + pad(cut(lead.name, tw - 2), tw - 2) + " " if tw >= 2 else " " * max(0, w - 2), base)]
         rot = lead.rotting(self.today)
         mark = f" ⚑{rot[0]}d" if rot is not None else ""
         if len(mark) > tw:
-            mark = fit(mark.strip(), tw)
-        due = fit(due_text(lead, self.today, tw - len(mark)), tw - len(mark))
+            mark = cut(mark.strip(), tw)
+        due = cut(due_text(lead, self.today, tw - len(mark)), tw - len(mark))
         out = [Segment(" ", base), Segment(due, base + DUE_STYLES.get(lead.due_state(self.today), Style()))]
         gap = tw - cell_len(due) - len(mark)
         out.append(Segment(" " * gap, base))

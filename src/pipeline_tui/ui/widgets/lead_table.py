@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -20,7 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from pipeline_tui.core.lead import Lead
-from pipeline_tui.core.safetext import visible
+from pipeline_tui.ui.text import cut
 
 DUE_STYLES = {
     "overdue": Style(color="red", bold=True),
@@ -92,15 +92,9 @@ def layout(width: int) -> list[tuple[Column, int]]:
 
 
 def _fit(text: str, width: int, align: str = "left") -> str:
-    """A cell: the text with controls made visible (a Segment goes to the terminal as it is), cut or padded
-    to `width` terminal cells (a wide character takes two)."""
-    text = visible(text)
-    if text.isascii():
-        if len(text) > width:
-            text = text[: max(0, width - 1)] + "…"
-        return text.rjust(width) if align == "right" else text.ljust(width)
-    if cell_len(text) > width:
-        text = set_cell_size(text, max(0, width - 1)) + "…"
+    """A cell: the text cut to `width` terminal cells (`ui.text.cut`), padded to them on `align`'s side (a Segment
+    goes to the terminal as it is, so controls are made visible there)."""
+    text = cut(text, width)
     pad = " " * max(0, width - cell_len(text))
     return pad + text if align == "right" else text + pad
 
