@@ -142,7 +142,8 @@ def merge_record_problems(pipe: Pipeline) -> list[Problem]:
     return out
 
 
-def check_pipeline(pipe: Pipeline, leads: list[Lead] | None = None, today: dt.date | None = None) -> list[Problem]:
+def check_pipeline(pipe: Pipeline, leads: list[Lead] | None = None, today: dt.date | None = None,
+                   hist=None) -> list[Problem]:  # noqa: ANN001 - a StageHistory the caller read already
     from pipeline_tui.core.stage_history import attach, stage_history
 
     problems: list[Problem] = list(pipe.playbook.problems)
@@ -151,7 +152,7 @@ def check_pipeline(pipe: Pipeline, leads: list[Lead] | None = None, today: dt.da
     for lead in leads:
         problems.extend(pipe.problems_of(lead))
     problems.extend(duplicate_problems(pipe, leads))
-    hist = stage_history(pipe.root)
+    hist = hist if hist is not None else stage_history(pipe.root)
     attach(leads, hist)
     problems.extend(practice_problems(pipe, leads, today or dt.date.today(), hist))
     try:

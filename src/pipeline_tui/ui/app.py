@@ -148,8 +148,8 @@ class PipelineApp(InOrder, WorkerErrors, App):
 
         pb = self.pipe.playbook
         warnings = len(compute_mix(leads, pb, self.today).warnings)
-        problems = check_pipeline(self.pipe, leads, self.today)  # attaches the stage history to the leads
         self.stage_hist = stage_history(self.pipe.root)
+        problems = check_pipeline(self.pipe, leads, self.today, self.stage_hist)  # attaches it to the leads
         self.problem_list = problems
         rotting = sum(1 for x in leads if x.rotting(self.today) is not None)
         self.driver_warning = _driver_warning(self.pipe)
