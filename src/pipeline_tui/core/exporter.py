@@ -36,9 +36,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pipeline_tui.core.import_rows import typed_cell  # how import reads a cell back: every cell asks it
 from pipeline_tui.core.lead import Lead, multiline_path, refusal
 from pipeline_tui.core.safetext import json_text, unsafe_char, visible
-from pipeline_tui.core.yamlio import plain_data
+from pipeline_tui.core.yamlio import double_quoted, plain_data
 
 if TYPE_CHECKING:
     from pipeline_tui.core.store import Pipeline
@@ -125,9 +126,6 @@ def _own_cell(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, str):
-        from pipeline_tui.core.import_rows import typed_cell
-        from pipeline_tui.core.yamlio import double_quoted
-
         back = typed_cell(value)
         return value if value and type(back) is str and back == value else double_quoted(value)
     return _cell(value)

@@ -17,26 +17,89 @@ from pathlib import Path
 from typing import Any
 
 from pipeline_tui.core import import_values as values
-from pipeline_tui.core.import_crm import (
-    FIELDS,
-    PLACEHOLDERS,
-    SOURCE_VALUES,
-    STAGE_VALUES,
-)
+from pipeline_tui.core.errors import BadInput
+from pipeline_tui.core.import_crm import FIELDS, PLACEHOLDERS, SOURCE_VALUES, STAGE_VALUES, rank
 from pipeline_tui.core.import_table import Table, norm
-from pipeline_tui.core.importer import (
-    _DATE_FIELDS,
-    Mapping,
-    Plan,
-    RowResult,
-    _Cells,
-    check_cells,
-    checked_choice,
-    qualification,
-    split_tags,
-)
-from pipeline_tui.core.playbook import HORIZONS, ORIGINS
+from pipeline_tui.core.importer import Mapping, Plan, RowResult
+from pipeline_tui.core.lead import multiline_path
+from pipeline_tui.core.playbook import AUTHORITY, FIT, HORIZONS, INTEREST, ORIGINS
+from pipeline_tui.core.safetext import check_text, visible
 from pipeline_tui.core.store import Pipeline
+
+_DATE_FIELDS = ("created", "closed", "first_contact", "next.due")
+
+
+class _Cells:
+    """One row's cells by field: the preferred column's non-empty cell, the rest remembered for extra:."""
+
+    def __init__(self, rec: dict, columns: dict[str, str]) -> None:
+        self.by_field: dict[str, list[tuple[str, Any]]] = {}
+        for h, v in rec.items():
+            self.by_field.setdefault(columns.get(h, h), []).append((h, v))
+        for f, cells in self.by_field.items():
+            cells.sort(key=lambda hv, f=f: rank(f, hv[0]))
+        self.used: set[str] = set()
+
+    def get(self, f: str) -> tuple[str, Any]:
+        for h, v in self.by_field.get(f, ()):
+            if v not in (None, "") and not (isinstance(v, str) and not v.strip()):
+                self.used.add(h)
+                return h, v
+        return "", None
+
+    def text(self, f: str) -> str:
+        v = self.get(f)[1]
+        return "" if v is None else (v if isinstance(v, str) else str(v)).strip()
+
+
+def check_cells(rec: dict) -> list[str]:
+    """Every cell is data: nothing in it may drive a terminal or hide text (one reason per bad cell)."""
+    problems = []
+    for k, v in list(rec.items()):
+        if isinstance(v, str):
+            v = rec[k] = v.replace("\r\n", "\n").replace("\r", "\n")
+            try:
+                check_text(v, visible(str(k)), multiline=k in ("notes", "log") or multiline_path((k,)) or
+                           k not in FIELDS)
+            except BadInput as exc:
+                problems.append(exc.message)
+    return problems
+
+
+def qualification(cells: _Cells, drop) -> dict:  # noqa: ANN001
+    qual: dict[str, str] = {}
+    for crit, allowed in (("interest", INTEREST), ("authority", AUTHORITY), ("fit", FIT)):
+        header, raw = cells.get(f"qualification.{crit}")
+        v = "" if raw is None else str(raw).strip()
+        if v and v not in allowed:
+            drop(header, raw, f"not one of {', '.join(allowed)}")
+        elif v:
+            qual[crit] = v
+    if cells.text("qualification.pain"):
+        qual["pain"] = cells.text("qualification.pain")
+    return qual
+
+
+def checked_choice(cells: _Cells, key: str, allowed: tuple | list, drop) -> str | None:  # noqa: ANN001
+    header, raw = cells.get(key)
+    value = "" if raw is None else str(raw).strip()
+    if value and value not in allowed:
+        drop(header, raw, f"not {' or '.join(allowed)}")
+        return None
+    return value or None
+
+
+_TAG_BAD = re.compile(r"[\[\]{}#\n]")
+
+
+def split_tags(header: str, raw: Any, drop) -> list[str]:  # noqa: ANN001
+    tags = [str(t) for t in raw] if isinstance(raw, list) else [t.strip() for t in re.split(r"[;,|]", str(raw))
+                                                                  if t.strip()]
+    good = [t for t in tags if not _TAG_BAD.search(t)]
+    if len(good) < len(tags):
+        drop(header, ", ".join(t for t in tags if _TAG_BAD.search(t)), "a tag may not contain [ ] { } # or "
+             "line breaks")
+    return good
 
 
 class RowReader:

@@ -19,30 +19,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pipeline_tui.core.errors import BadInput
 from pipeline_tui.core.import_crm import (
     COLUMN_NAMES,
-    FIELDS,
     SOURCE_VALUES,
     STAGE_VALUES,
     column_field,
-    rank,
 )
 from pipeline_tui.core.import_table import Table, norm, read_table
 from pipeline_tui.core.import_values import parse_when  # noqa: F401 - part of this module's API
-from pipeline_tui.core.lead import multiline_path
-from pipeline_tui.core.playbook import AUTHORITY, FIT, INTEREST
-from pipeline_tui.core.safetext import check_text, visible
 from pipeline_tui.core.store import Pipeline
 
 __all__ = ["COLUMN_NAMES", "SOURCE_VALUES", "STAGE_VALUES", "Mapping", "Plan", "RowResult", "apply_import",
            "norm", "parse_when", "plan_import"]
-_DATE_FIELDS = ("created", "closed", "first_contact", "next.due")
 
 
 @dataclass
@@ -166,29 +158,6 @@ def map_columns(header: list[str], mapping: Mapping) -> tuple[dict[str, str], li
     return out, ignored, kept
 
 
-class _Cells:
-    """One row's cells by field: the preferred column's non-empty cell, the rest remembered for extra:."""
-
-    def __init__(self, rec: dict, columns: dict[str, str]) -> None:
-        self.by_field: dict[str, list[tuple[str, Any]]] = {}
-        for h, v in rec.items():
-            self.by_field.setdefault(columns.get(h, h), []).append((h, v))
-        for f, cells in self.by_field.items():
-            cells.sort(key=lambda hv, f=f: rank(f, hv[0]))
-        self.used: set[str] = set()
-
-    def get(self, f: str) -> tuple[str, Any]:
-        for h, v in self.by_field.get(f, ()):
-            if v not in (None, "") and not (isinstance(v, str) and not v.strip()):
-                self.used.add(h)
-                return h, v
-        return "", None
-
-    def text(self, f: str) -> str:
-        v = self.get(f)[1]
-        return "" if v is None else (v if isinstance(v, str) else str(v)).strip()
-
-
 def plan_import(pipe: Pipeline, path: Path, mapping: Mapping | None = None, duplicates: str = "skip",
                 today: dt.date | None = None) -> Plan:
     """Read and map the file; decide every row. Writes nothing."""
@@ -300,62 +269,11 @@ def _flatten(rec: dict) -> dict:
     return out
 
 
-def check_cells(rec: dict) -> list[str]:
-    """Every cell is data: nothing in it may drive a terminal or hide text (one reason per bad cell)."""
-    problems = []
-    for k, v in list(rec.items()):
-        if isinstance(v, str):
-            v = rec[k] = v.replace("\r\n", "\n").replace("\r", "\n")
-            try:
-                check_text(v, visible(str(k)), multiline=k in ("notes", "log") or multiline_path((k,)) or
-                           k not in FIELDS)
-            except BadInput as exc:
-                problems.append(exc.message)
-    return problems
-
-
-def qualification(cells: _Cells, drop) -> dict:  # noqa: ANN001
-    qual: dict[str, str] = {}
-    for crit, allowed in (("interest", INTEREST), ("authority", AUTHORITY), ("fit", FIT)):
-        header, raw = cells.get(f"qualification.{crit}")
-        v = "" if raw is None else str(raw).strip()
-        if v and v not in allowed:
-            drop(header, raw, f"not one of {', '.join(allowed)}")
-        elif v:
-            qual[crit] = v
-    if cells.text("qualification.pain"):
-        qual["pain"] = cells.text("qualification.pain")
-    return qual
-
-
-def checked_choice(cells: _Cells, key: str, allowed: tuple | list, drop) -> str | None:  # noqa: ANN001
-    header, raw = cells.get(key)
-    value = "" if raw is None else str(raw).strip()
-    if value and value not in allowed:
-        drop(header, raw, f"not {' or '.join(allowed)}")
-        return None
-    return value or None
-
-
-_TAG_BAD = re.compile(r"[\[\]{}#\n]")
-
-
-def split_tags(header: str, raw: Any, drop) -> list[str]:  # noqa: ANN001
-    tags = [str(t) for t in raw] if isinstance(raw, list) else [t.strip() for t in re.split(r"[;,|]", str(raw))
-                                                                  if t.strip()]
-    good = [t for t in tags if not _TAG_BAD.search(t)]
-    if len(good) < len(tags):
-        drop(header, ", ".join(t for t in tags if _TAG_BAD.search(t)), "a tag may not contain [ ] { } # or "
-             "line breaks")
-    return good
-
-
 def apply_import(pipe: Pipeline, plan: Plan, today: dt.date | None = None) -> tuple[str | None, list[str], list[str]]:
     """Write the new and merged rows and commit them as one commit. (commit, new ids, merged ids)."""
-    from pipeline_tui.core import faults, pending, yamlio
-    from pipeline_tui.core.edit import render_mapping
+    from pipeline_tui.core import faults, pending
     from pipeline_tui.core.gitrepo import GitRepo
-    from pipeline_tui.core.import_rows import merge_ops
+    from pipeline_tui.core.import_rows import merge_ops, unwritable
     from pipeline_tui.core.lead import new_id
     from pipeline_tui.core.ops import update_text_ops
     from pipeline_tui.core.store import atomic_write
@@ -380,10 +298,10 @@ def apply_import(pipe: Pipeline, plan: Plan, today: dt.date | None = None) -> tu
                     r.data["name"], r.data.get("company"),
                     exists=lambda i: i in taken or (pipe.leads_dir / f"{i}.yaml").exists())
                 text = r.text  # written and read back as the data when planned
-                if not text:
-                    text = render_mapping(r.data)
-                    if yamlio.loads(text) != r.data:
-                        raise BadInput(f"row {r.row}: the new lead would not read back as intended")
+                if not text:  # a row another row of the file merged into since: planned again
+                    problems, text = unwritable(r.data, lead_id, pipe.playbook)
+                    if problems:
+                        raise BadInput(f"row {r.row}: {'; '.join(problems)}")
                 path = pipe.lead_path(lead_id)
                 writes[path] = text.encode("utf-8")
                 new_paths.append(path)
