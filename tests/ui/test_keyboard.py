@@ -30,11 +30,15 @@ def burst(app, data: str) -> None:
 
 
 async def settle(pilot) -> None:
+    """Until every key is handled and every write it started has landed (the last key's write may start
+    after a wait for the workers: wait once more when the keys are done)."""
     for _ in range(200):
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
         if not getattr(pilot.app, "keys_waiting", 0):
             break
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
 
