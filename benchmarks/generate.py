@@ -12,9 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipeline_tui.core.edit import render_mapping
-from pipeline_tui.core.lead import slugify
-from pipeline_tui.core.ops import init_pipeline
+from pipeline_tui.core.changes.ops import init_pipeline
+from pipeline_tui.core.model.lead import slugify
+from pipeline_tui.core.yaml.edit import render_mapping
 
 FIRST = ["Ann", "Bob", "Chen", "Dana", "Eli", "Fatima", "Gus", "Hana", "Ivan", "Jo", "Kai", "Lena", "Marco", "Nia"]
 LAST = ["Smith", "Okafor", "Rossi", "Kim", "Novak", "Garcia", "Berg", "Tanaka", "Haddad", "Müller", "Brooks"]

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from pipeline_tui.core.ops import add_lead
+from pipeline_tui.core.changes.ops import add_lead
 from tests.conftest import TODAY, commit_count, git
 
 
@@ -98,8 +98,8 @@ def test_no_mix_warnings_before_the_pipeline_has_history_and_advice_in_words(pip
     assert "group-silent" not in res.out and "none yet: mix warnings start once the pipeline has 10 leads" in res.out
     import datetime as dt
 
-    from pipeline_tui.core.mix import compute_mix
-    from pipeline_tui.core.store import Pipeline
+    from pipeline_tui.core.model.pipeline import Pipeline
+    from pipeline_tui.core.views.mix import compute_mix
 
     for i in range(12):
         add_lead(pipe, f"Person {i}", "referral", next_action="Call", due="2026-11-25", today=dt.date(2026, 6, 1))
@@ -111,7 +111,7 @@ def test_no_mix_warnings_before_the_pipeline_has_history_and_advice_in_words(pip
 
 
 def test_undo_over_later_edits_is_one_line_and_exit_2(pipe, run, lead):
-    from pipeline_tui.core.ops import set_fields
+    from pipeline_tui.core.changes.ops import set_fields
 
     set_fields(pipe, lead, ["company=Acme Two"], today=TODAY)
     path = pipe.lead_path(lead)

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline_tui.core.cache import cache_path
-from pipeline_tui.core.ops import add_lead
-from pipeline_tui.core.store import Pipeline
+from pipeline_tui.core.changes.ops import add_lead
+from pipeline_tui.core.model.pipeline import Pipeline
+from pipeline_tui.core.storage.cache import cache_path
 from tests.conftest import TODAY
 
 
@@ -44,8 +44,8 @@ def test_cached_figures_follow_a_playbook_change(pipe):
 
 
 def test_restored_leads_equal_freshly_built_ones(tmp_path):
-    from pipeline_tui.core.demo import build_demo
-    from pipeline_tui.core.lead import Lead
+    from pipeline_tui.core.changes.demo import build_demo
+    from pipeline_tui.core.model.lead import Lead
 
     demo = build_demo(tmp_path / "demo", today=TODAY)
     Pipeline(demo.root).leads()  # fills the cache
@@ -56,7 +56,7 @@ def test_restored_leads_equal_freshly_built_ones(tmp_path):
 
 
 def test_a_corrupt_playbook_cache_is_parsed_again(pipe):
-    from pipeline_tui.core.playbook import Playbook, _playbook_cache
+    from pipeline_tui.core.model.playbook import Playbook, _playbook_cache
 
     Playbook.load(pipe.root)
     cached = _playbook_cache(pipe.root)
@@ -68,11 +68,11 @@ def test_a_corrupt_playbook_cache_is_parsed_again(pipe):
 
 
 def test_listing_reads_the_data_file_only_when_needed_and_survives_losing_it(pipe):
-    from pipeline_tui.core.cache import LeadCache
-    from pipeline_tui.core.query import compile_predicates, narrow
+    from pipeline_tui.core.storage.cache import LeadCache
+    from pipeline_tui.core.views.query import compile_predicates, narrow
 
     lead_id = add_lead(pipe, "Jane Doe", "referral", company="Acme", today=TODAY).lead_id
-    from pipeline_tui.core.ops import log_activity
+    from pipeline_tui.core.changes.ops import log_activity
 
     log_activity(pipe, lead_id, "call", "talked about the forklift fleet", today=TODAY)
     Pipeline(pipe.root).leads()  # fills both cache files
@@ -97,12 +97,12 @@ def test_caches_from_another_release_are_misses(pipe, monkeypatch):
 
     lead_id = add_lead(pipe, "Jane Doe", "referral", today=TODAY).lead_id
     Pipeline(pipe.root).leads()
-    from pipeline_tui.core.playbook import Playbook
+    from pipeline_tui.core.model.playbook import Playbook
 
     Playbook.load(pipe.root)
     monkeypatch.setattr(pipeline_tui, "__version__", "99.0.0")
-    from pipeline_tui.core.cache import LeadCache
-    from pipeline_tui.core.playbook import _cached_playbook
+    from pipeline_tui.core.model.playbook import _cached_playbook
+    from pipeline_tui.core.storage.cache import LeadCache
 
     assert LeadCache.for_pipeline(pipe.root).index == {}
     assert _cached_playbook(pipe.root, Playbook.load(pipe.root).signature) is not None  # rebuilt under 99.0.0
@@ -141,13 +141,13 @@ yaml_like = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_si
 
 @given(yaml_like)
 def test_plain_data_comes_back_exactly(value):
-    from pipeline_tui.core.cache import decode_plain, encode_plain
+    from pipeline_tui.core.storage.cache import decode_plain, encode_plain
 
     assert same(decode_plain(encode_plain(value)), value)
 
 
 def test_what_is_not_plain_data_is_refused_not_pickled():
-    from pipeline_tui.core.cache import encode_plain
+    from pipeline_tui.core.storage.cache import encode_plain
 
     for odd in (object(), Path("/x"), {"a": object()}, dt.timedelta(days=1), dt.time(1, 2), {1.5j: 1}):
         with pytest.raises(TypeError):
@@ -155,7 +155,7 @@ def test_what_is_not_plain_data_is_refused_not_pickled():
 
 
 def test_an_exotic_lead_is_cached_and_comes_back_exactly(pipe):
-    from pipeline_tui.core import yamlio
+    from pipeline_tui.core.yaml import reader as yamlio
 
     text = """name: Exotic Person
 source: referral
@@ -190,8 +190,8 @@ nested: [[1, [2, {x: [3, 2026-02-02]}]]]
 
 def test_every_demo_lead_is_cached(tmp_path):
     """Every field a Lead works out fits the index's types: no lead quietly left out of the cache."""
-    from pipeline_tui.core.cache import LeadCache
-    from pipeline_tui.core.demo import build_demo
+    from pipeline_tui.core.changes.demo import build_demo
+    from pipeline_tui.core.storage.cache import LeadCache
 
     demo = build_demo(tmp_path / "demo", today=TODAY)
     leads = Pipeline(demo.root).leads()
@@ -200,7 +200,7 @@ def test_every_demo_lead_is_cached(tmp_path):
 
 
 def test_a_lead_msgpack_cannot_hold_is_parsed_each_time_not_cached(pipe):
-    from pipeline_tui.core.cache import LeadCache
+    from pipeline_tui.core.storage.cache import LeadCache
 
     (pipe.leads_dir / "odd.yaml").write_text('name: "Odd \\ud800 Name"\nsource: referral\ncreated: 2026-11-01\n')
     first = Pipeline(pipe.root).leads()
@@ -210,9 +210,9 @@ def test_a_lead_msgpack_cannot_hold_is_parsed_each_time_not_cached(pipe):
 
 
 def test_the_playbook_comes_back_field_by_field(tmp_path, pipe):
-    from pipeline_tui.core.cache import decode_plain, encode_plain
-    from pipeline_tui.core.demo import build_demo
-    from pipeline_tui.core.playbook import Playbook, _playbook_from_plain, _playbook_to_plain
+    from pipeline_tui.core.changes.demo import build_demo
+    from pipeline_tui.core.model.playbook import Playbook, _playbook_from_plain, _playbook_to_plain
+    from pipeline_tui.core.storage.cache import decode_plain, encode_plain
 
     (pipe.root / "pipeline.yaml").write_text(
         "cadences:\n  long: {every_days: 20, action: Ping, since: 2026-01-01, 7: seven}\n"
@@ -229,7 +229,7 @@ def test_the_playbook_comes_back_field_by_field(tmp_path, pipe):
 
 
 def test_a_playbook_cache_of_another_shape_is_a_miss():
-    from pipeline_tui.core.playbook import Playbook, _playbook_from_plain, _playbook_to_plain
+    from pipeline_tui.core.model.playbook import Playbook, _playbook_from_plain, _playbook_to_plain
 
     good = _playbook_to_plain(Playbook())
     assert _playbook_from_plain(good) == Playbook()
@@ -246,8 +246,8 @@ def test_a_playbook_cache_of_another_shape_is_a_miss():
 
 
 def test_a_stage_history_cache_of_another_shape_is_a_miss(tmp_path):
-    from pipeline_tui.core.cache import cache_file, load_versioned, write_cache
-    from pipeline_tui.core.stage_history import StageHistory, _version, stage_history
+    from pipeline_tui.core.git.stage_history import StageHistory, _version, stage_history
+    from pipeline_tui.core.storage.cache import cache_file, load_versioned, write_cache
     from tests.builders import Story, build
 
     day = dt.datetime(2026, 11, 1, 10, 0)
@@ -264,7 +264,7 @@ def test_a_stage_history_cache_of_another_shape_is_a_miss(tmp_path):
 
 
 def test_an_unknown_derived_field_still_fits_the_index():
-    from pipeline_tui.core.cache import _fits, _index_types
+    from pipeline_tui.core.storage.cache import _fits, _index_types
 
     entry, decoder, allowed = _index_types(("name", "created", "someday"))
     blob = msgspec.msgpack.encode(["v", 1, {"x.yaml": entry(1, 2, 3, 4, "s", "", ("N", dt.date(2026, 1, 1), ["a"]), "{}")}])

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline_tui.core.cache import cache_dir, cache_file
-from pipeline_tui.core.ops import add_lead
-from pipeline_tui.core.store import Pipeline
+from pipeline_tui.core.changes.ops import add_lead
+from pipeline_tui.core.model.pipeline import Pipeline
+from pipeline_tui.core.storage.cache import cache_dir, cache_file
 from tests.conftest import TODAY
 
 KINDS = ("leads", "data", "playbook", "stages")
@@ -154,8 +154,8 @@ def poison(pipe: Pipeline, lead_id: str, name: str = "Mallory") -> None:
     """A cache that would show lead_id under another name, written as this code writes its caches."""
     import msgspec
 
-    from pipeline_tui.core.cache import LeadCache
-    from pipeline_tui.core.lead import Lead
+    from pipeline_tui.core.model.lead import Lead
+    from pipeline_tui.core.storage.cache import LeadCache
 
     Pipeline(pipe.root).leads()
     cache = LeadCache.for_pipeline(pipe.root)
@@ -264,8 +264,8 @@ def test_edits_of_the_same_size_keep_showing_while_they_land_within_one_second(t
 
 
 def test_a_racy_entry_is_verified_then_trusted_and_stored_clean_once_old_enough(two, monkeypatch):
-    from pipeline_tui.core import cache as cache_mod
-    from pipeline_tui.core.cache import LeadCache, digest
+    from pipeline_tui.core.storage import cache as cache_mod
+    from pipeline_tui.core.storage.cache import LeadCache, digest
 
     pipe, jane, _ = two
     path = pipe.lead_path(jane)
@@ -285,15 +285,15 @@ def test_a_racy_entry_is_verified_then_trusted_and_stored_clean_once_old_enough(
 
 
 def test_put_keeps_a_racy_entry_only_for_the_bytes_its_data_came_from(two):
-    from pipeline_tui.core.cache import LeadCache, digest
-    from pipeline_tui.core.yamlio import loads_bytes
+    from pipeline_tui.core.storage.cache import LeadCache, digest
+    from pipeline_tui.core.yaml.reader import loads_bytes
 
     pipe, jane, _ = two
     path = pipe.lead_path(jane)
     old_bytes = path.read_bytes()
     old_data = loads_bytes(old_bytes)
     path.write_bytes(old_bytes.replace(b"value: 1000", b"value: 2000"))
-    from pipeline_tui.core.store import stamp_of
+    from pipeline_tui.core.model.pipeline import stamp_of
 
     stamp = stamp_of(path.stat())
     key = f"{jane}.yaml"
@@ -310,7 +310,7 @@ def test_put_keeps_a_racy_entry_only_for_the_bytes_its_data_came_from(two):
 
 
 def test_reading_a_cache_refuses_what_is_not_a_small_regular_file(tmp_path):
-    from pipeline_tui.core.cache import read_regular
+    from pipeline_tui.core.storage.cache import read_regular
 
     small = tmp_path / "small"
     small.write_bytes(b"0123456789")
@@ -335,7 +335,7 @@ def test_a_file_replaced_with_the_same_size_and_mtime_is_read_again(tmp_path):
     import subprocess
     import sys
 
-    from pipeline_tui.core.ops import add_lead, init_pipeline
+    from pipeline_tui.core.changes.ops import add_lead, init_pipeline
 
     pipe = init_pipeline(tmp_path / "pipe")
     lead = add_lead(pipe, "Ayy Smith", "referral").lead_id

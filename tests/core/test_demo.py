@@ -7,9 +7,9 @@ from collections import Counter
 
 import pytest
 
-from pipeline_tui.core.checks import check_pipeline
-from pipeline_tui.core.demo import build_demo
-from pipeline_tui.core.history import lead_history
+from pipeline_tui.core.changes.demo import build_demo
+from pipeline_tui.core.git.history import lead_history
+from pipeline_tui.core.views.checks import check_pipeline
 from tests.conftest import TODAY, git
 
 

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from pipeline_tui.core import yamlio
 from pipeline_tui.core.errors import BadInput
-from pipeline_tui.core.store import Op, verified_edit
+from pipeline_tui.core.model.pipeline import Op, verified_edit
+from pipeline_tui.core.yaml import reader as yamlio
 
 HAND_WRITTEN = """\
 # Jane came through Bob. Keep her warm!
@@ -253,7 +253,7 @@ def _ruamel_spans(text: str):  # noqa: ANN202
 def test_edits_are_located_where_ruamel_round_trip_composer_puts_every_node(text, tail, extra):
     """libyaml (which reads leads) gives edits exactly the spans of ruamel.yaml's round-trip composer:
     offsets, lines and columns, quoting and flow styles, on text both of them read."""
-    from pipeline_tui.core.edit import _compose
+    from pipeline_tui.core.yaml.edit import _compose
 
     text = text + tail + extra
     try:
@@ -268,7 +268,7 @@ def test_edits_are_located_where_ruamel_round_trip_composer_puts_every_node(text
 
 
 def test_spans_of_a_hand_written_file_match_ruamel():
-    from pipeline_tui.core.edit import _compose
+    from pipeline_tui.core.yaml.edit import _compose
 
     assert _spans(_compose(HAND_WRITTEN)) == _ruamel_spans(HAND_WRITTEN)
     emoji = "name: 🙂 Zoë\ntags: [ä, 🙂]\nnote: 'x'   # ✓\r\n"

@@ -8,11 +8,11 @@ import json
 
 import pytest
 
-from pipeline_tui.core.exporter import export_csv, export_json
-from pipeline_tui.core.importer import Mapping, apply_import, plan_import
-from pipeline_tui.core.lead import new_id
-from pipeline_tui.core.ops import add_lead, init_pipeline
-from pipeline_tui.core.store import Pipeline
+from pipeline_tui.core.changes.ops import add_lead, init_pipeline
+from pipeline_tui.core.importing.export import export_csv, export_json
+from pipeline_tui.core.importing.importer import Mapping, apply_import, plan_import
+from pipeline_tui.core.model.lead import new_id
+from pipeline_tui.core.model.pipeline import Pipeline
 from tests.conftest import TODAY, git
 
 
@@ -269,8 +269,8 @@ def test_non_latin_names_get_readable_ids():
 def test_many_paths_go_to_git_on_standard_input(pipe, tmp_path, monkeypatch):
     """A 100,000-row import passed every path on git's command line, past the system's limit, and left its
     journal behind. Past MANY_PATHS they go on standard input (here the limit is 2, for a small file)."""
-    from pipeline_tui.core import gitrepo
-    from pipeline_tui.core.undo import undo_last
+    from pipeline_tui.core.changes.undo import undo_last
+    from pipeline_tui.core.git import repo as gitrepo
 
     monkeypatch.setattr(gitrepo, "MANY_PATHS", 2)
     rows = "".join(f"Person {i},Web\n" for i in range(6))

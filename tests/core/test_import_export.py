@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline_tui.core.changes.ops import add_lead, init_pipeline, undo_last
 from pipeline_tui.core.errors import BadInput
-from pipeline_tui.core.importer import Mapping, apply_import, parse_when, plan_import
-from pipeline_tui.core.ops import add_lead, init_pipeline, undo_last
-from pipeline_tui.core.store import Pipeline
+from pipeline_tui.core.importing.importer import Mapping, apply_import, parse_when, plan_import
+from pipeline_tui.core.model.pipeline import Pipeline
 from tests.conftest import TODAY, commit_count, git
 
 FIX = Path(__file__).parents[1] / "fixtures" / "import"
@@ -148,7 +148,7 @@ def test_a_failure_half_way_puts_every_file_back(pipe):
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])
 def test_export_then_import_into_a_new_pipeline_gives_the_same_leads(tmp_path, fmt, run):
-    from pipeline_tui.core.demo import build_demo
+    from pipeline_tui.core.changes.demo import build_demo
 
     demo = build_demo(tmp_path / "demo", today=TODAY)
     (demo.leads_dir / "acme-corp-jane-doe-g2t7.yaml").write_text(

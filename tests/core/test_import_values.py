@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline_tui.core.import_values import (
+from pipeline_tui.core.importing.values import (
     NumberFormat,
     clean_email,
     clean_phone,

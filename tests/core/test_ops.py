@@ -7,11 +7,11 @@ import re
 
 import pytest
 
-from pipeline_tui.core.checks import check_pipeline
+from pipeline_tui.core.changes.ops import add_lead, init_pipeline, log_activity, set_fields, undo_last
 from pipeline_tui.core.errors import BadInput, RepoUnusable
-from pipeline_tui.core.history import lead_history
-from pipeline_tui.core.ops import add_lead, init_pipeline, log_activity, set_fields, undo_last
-from pipeline_tui.core.store import Pipeline
+from pipeline_tui.core.git.history import lead_history
+from pipeline_tui.core.model.pipeline import Pipeline
+from pipeline_tui.core.views.checks import check_pipeline
 from tests.conftest import TODAY, commit_count, git
 
 
@@ -184,7 +184,7 @@ def test_no_git_identity_says_what_to_do_and_writes_nothing(pipe, lead, monkeypa
     monkeypatch.setenv("EMAIL", "")
     before = pipe.lead_path(lead).read_bytes()
     try:
-        from pipeline_tui.core.gitrepo import GitRepo
+        from pipeline_tui.core.git.repo import GitRepo
 
         if GitRepo(pipe.root).identity_problem() is None:
             pytest.skip("this machine derives a git identity from the system (hostname/passwd)")

@@ -10,14 +10,14 @@ import json
 
 import pytest
 
-from pipeline_tui.core.agenda import build_agenda
-from pipeline_tui.core.checks import check_pipeline
+from pipeline_tui.core.changes.ops import add_lead, complete_next, undo_last
 from pipeline_tui.core.errors import BadInput
-from pipeline_tui.core.mix import compute_mix
-from pipeline_tui.core.ops import add_lead, complete_next, undo_last
-from pipeline_tui.core.playbook import Playbook
-from pipeline_tui.core.stage_history import attach, stage_history
-from pipeline_tui.core.store import Pipeline
+from pipeline_tui.core.git.stage_history import attach, stage_history
+from pipeline_tui.core.model.pipeline import Pipeline
+from pipeline_tui.core.model.playbook import Playbook
+from pipeline_tui.core.views.agenda import build_agenda
+from pipeline_tui.core.views.checks import check_pipeline
+from pipeline_tui.core.views.mix import compute_mix
 from tests.builders import Story, build, write_leads
 from tests.conftest import TODAY, git
 
@@ -112,7 +112,7 @@ def rotting_pipeline(root, rules: str | None = None):  # noqa: ANN001, ANN201
     ]
     text = None
     if rules:
-        from pipeline_tui.core.playbook import INIT_TEXT
+        from pipeline_tui.core.model.playbook import INIT_TEXT
 
         text = INIT_TEXT.replace("  rotting: warning", f"  rotting: {rules}")
     return build(root, stories, text)
@@ -129,7 +129,7 @@ def test_time_in_stage_comes_from_git_history(tmp_path):
 
 
 def test_stage_history_cache_follows_new_commits(tmp_path):
-    from pipeline_tui.core.ops import set_fields
+    from pipeline_tui.core.changes.ops import set_fields
 
     pipe = rotting_pipeline(tmp_path / "p")
     first = stage_history(pipe.root)

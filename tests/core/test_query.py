@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pipeline_tui.core.errors import BadInput
-from pipeline_tui.core.query import filter_leads, sort_leads
-from pipeline_tui.core.store import Pipeline
+from pipeline_tui.core.model.pipeline import Pipeline
+from pipeline_tui.core.views.query import filter_leads, sort_leads
 from tests.conftest import TODAY
 
 LEADS = {
@@ -115,7 +115,7 @@ def test_narrowing_as_typed_matches_filtering_from_scratch(leads):
     from hypothesis import given
     from hypothesis import strategies as st
 
-    from pipeline_tui.core.query import Narrowing, compile_predicates, narrow, split_words
+    from pipeline_tui.core.views.query import Narrowing, compile_predicates, narrow, split_words
 
     p, all_leads = leads
     keys = st.sampled_from(list("acemnoliwr:-, qsdt"))
@@ -143,7 +143,7 @@ def test_narrowing_as_typed_matches_filtering_from_scratch(leads):
 
 def test_narrowing_filters_the_last_result_when_a_bare_word_grows(leads):
     """The reuse is real: the longer word is only tried on what the shorter one kept."""
-    from pipeline_tui.core.query import Narrowing, compile_predicates
+    from pipeline_tui.core.views.query import Narrowing, compile_predicates
 
     p, all_leads = leads
     narrowing = Narrowing()

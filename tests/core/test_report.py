@@ -12,8 +12,8 @@ import statistics
 
 import pytest
 
-from pipeline_tui.core.report import build_report
-from pipeline_tui.core.stage_history import stage_history
+from pipeline_tui.core.git.stage_history import stage_history
+from pipeline_tui.core.views.report import build_report
 from tests.builders import Story, build
 
 SOURCES = ["referral", "inbound-web", "social", "campaign", "event", "prospecting"]

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline_tui.core import yamlio
+from pipeline_tui.core.changes.ops import add_lead, init_pipeline, log_activity, set_fields
 from pipeline_tui.core.errors import BadInput, RepoUnusable
-from pipeline_tui.core.merge import merge_texts
-from pipeline_tui.core.ops import add_lead, init_pipeline, log_activity, set_fields
-from pipeline_tui.core.store import Pipeline
-from pipeline_tui.core.sync import SyncConflict, parse_resolutions, sync
+from pipeline_tui.core.git.merge import merge_texts
+from pipeline_tui.core.git.sync import SyncConflict, parse_resolutions, sync
+from pipeline_tui.core.model.pipeline import Pipeline
+from pipeline_tui.core.yaml import reader as yamlio
 from tests.builders import make_team
 from tests.conftest import TODAY, git
 
@@ -71,7 +71,7 @@ def test_tags_and_nested_keys_merge_per_item():
     ours = BASE.replace("tags: [a]", "tags: [a, b]")
     theirs = BASE.replace("tags: [a]", "tags: [c]").replace("fit: partial", "fit: partial\n  authority: gatherer")
     text, conflicts = merge_texts(BASE, ours, theirs, "leads/x.yaml")
-    from pipeline_tui.core.yamlio import loads
+    from pipeline_tui.core.yaml.reader import loads
 
     data = loads(text)
     assert conflicts == [] and data["tags"] == ["b", "c"] and data["qualification"]["authority"] == "gatherer"
@@ -82,7 +82,7 @@ def test_log_entries_from_both_sides_are_kept_in_date_order_crlf_kept():
     ours = base + "  - {date: 2026-11-05, kind: email, text: ours}\r\n"
     theirs = base + "  - {date: 2026-11-03, kind: note, text: theirs}\r\n  - {date: 2026-11-09, kind: call}\r\n"
     text, conflicts = merge_texts(base, ours, theirs, "leads/x.yaml")
-    from pipeline_tui.core.yamlio import loads
+    from pipeline_tui.core.yaml.reader import loads
 
     assert conflicts == []
     assert [str(e["date"]) for e in loads(text)["log"]] == ["2026-11-01", "2026-11-03", "2026-11-05", "2026-11-09"]
@@ -390,7 +390,7 @@ def test_a_sync_killed_in_its_merge_never_passes_a_teammates_edits_off_as_mine(t
 def test_identical_log_entries_are_counted_not_collapsed(tmp_path):
     """One person logs "Left voicemail" twice on a day and a teammate once: after sync both clones hold three
     (a three-way multiset merge: n + m - k)."""
-    from pipeline_tui.core.merge import _merge_log
+    from pipeline_tui.core.git.merge import _merge_log
 
     a, (b,), lead, _ = make_team(tmp_path)
     for _ in range(2):
@@ -458,13 +458,13 @@ def test_a_broken_file_is_never_pushed_and_one_that_comes_in_is_no_wall(tmp_path
     sync(a)  # no wall: git's line merge is clean, taken as it is
     text = a.lead_path(lead).read_text()
     assert "owner: [alice" in text and "value: 5" in text
-    from pipeline_tui.core.checks import check_pipeline
+    from pipeline_tui.core.views.checks import check_pipeline
 
     assert any(p.path.endswith(f"{lead}.yaml") and p.severity == "error" for p in check_pipeline(a))
 
 
 def test_check_warns_when_the_merge_driver_is_missing_or_its_program_gone(tmp_path):
-    from pipeline_tui.core.checks import check_pipeline
+    from pipeline_tui.core.views.checks import check_pipeline
 
     a, (b,), lead, _ = make_team(tmp_path)  # b: a fresh clone, never synced
     said = [p.message for p in check_pipeline(b)]
@@ -478,7 +478,7 @@ def test_check_warns_when_the_merge_driver_is_missing_or_its_program_gone(tmp_pa
 
 
 def test_check_gives_the_right_advice_during_a_half_done_merge(tmp_path):
-    from pipeline_tui.core.checks import check_pipeline
+    from pipeline_tui.core.views.checks import check_pipeline
 
     a, (b,), lead, _ = make_team(tmp_path)
     set_fields(a, lead, ["value=1"], today=TODAY)

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline_tui.core import yamlio
-from pipeline_tui.core.checks import check_pipeline
+from pipeline_tui.core.changes.ops import log_activity, set_fields
 from pipeline_tui.core.errors import BadInput
-from pipeline_tui.core.ops import log_activity, set_fields
-from pipeline_tui.core.resolve import pending, resolve
-from pipeline_tui.core.store import Pipeline
-from pipeline_tui.core.sync import SyncConflict, sync
+from pipeline_tui.core.git.resolve import pending, resolve
+from pipeline_tui.core.git.sync import SyncConflict, sync
+from pipeline_tui.core.model.pipeline import Pipeline
+from pipeline_tui.core.views.checks import check_pipeline
+from pipeline_tui.core.yaml import reader as yamlio
 from tests.builders import make_team
 from tests.conftest import TODAY, git
 

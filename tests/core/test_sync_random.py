@@ -18,12 +18,12 @@ from collections import Counter
 
 import pytest
 
-from pipeline_tui.core import yamlio
-from pipeline_tui.core.checks import check_pipeline
-from pipeline_tui.core.ops import add_lead, log_activity, remove_lead, set_fields
-from pipeline_tui.core.resolve import pending, resolve
-from pipeline_tui.core.store import Pipeline
-from pipeline_tui.core.sync import SyncConflict, parse_resolutions, sync
+from pipeline_tui.core.changes.ops import add_lead, log_activity, remove_lead, set_fields
+from pipeline_tui.core.git.resolve import pending, resolve
+from pipeline_tui.core.git.sync import SyncConflict, parse_resolutions, sync
+from pipeline_tui.core.model.pipeline import Pipeline
+from pipeline_tui.core.views.checks import check_pipeline
+from pipeline_tui.core.yaml import reader as yamlio
 from tests.builders import make_team
 from tests.conftest import TODAY, git
 

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from pipeline_tui.core import yamlio
 from pipeline_tui.core.errors import YamlProblem
+from pipeline_tui.core.yaml import reader as yamlio
 
 
 def test_yaml_12_core_schema_meanings():

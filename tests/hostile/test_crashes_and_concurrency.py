@@ -16,9 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from pipeline_tui.core import yamlio
+from pipeline_tui.core.changes.ops import add_lead, init_pipeline
 from pipeline_tui.core.faults import POINTS
-from pipeline_tui.core.ops import add_lead, init_pipeline
+from pipeline_tui.core.yaml import reader as yamlio
 from tests.conftest import TODAY, git
 
 ENV = {"PIPELINE_TODAY": "2026-11-23"}

@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 
 from pipeline_tui.core.dates import parse_date_input
 from pipeline_tui.core.errors import BadInput, PipelineError
-from pipeline_tui.core.lead import Lead
-from pipeline_tui.core.merge import merge_texts
-from pipeline_tui.core.playbook import Playbook
-from pipeline_tui.core.query import compile_predicates, split_words
-from pipeline_tui.core.yamlio import loads
+from pipeline_tui.core.git.merge import merge_texts
+from pipeline_tui.core.model.lead import Lead
+from pipeline_tui.core.model.playbook import Playbook
+from pipeline_tui.core.views.query import compile_predicates, split_words
+from pipeline_tui.core.yaml.reader import loads
 from tests.conftest import TODAY
 
 PB = Playbook()
@@ -65,7 +65,7 @@ EDITS = st.dictionaries(st.sampled_from(FIELDS), VALUES, max_size=4)
 
 
 def _render(data: dict) -> str:
-    from pipeline_tui.core.edit import render_mapping
+    from pipeline_tui.core.yaml.edit import render_mapping
 
     return render_mapping(data)
 

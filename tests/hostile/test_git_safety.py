@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from pipeline_tui.core.ops import add_lead, init_pipeline
+from pipeline_tui.core.changes.ops import add_lead, init_pipeline
 from tests.conftest import TODAY, git
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline_tui.core import yamlio
 from pipeline_tui.core.errors import PipelineError
-from pipeline_tui.core.merge import merge_texts
+from pipeline_tui.core.git.merge import merge_texts
+from pipeline_tui.core.yaml import reader as yamlio
 
 CASES = []
 
@@ -320,7 +320,7 @@ def test_the_merge_is_not_fooled(name, fn):
 
 def test_a_key_that_needs_quotes_is_written_quoted_and_merges():
     """A key like `>` used to be one no writer could spell (a reported conflict); keys are now quoted."""
-    from pipeline_tui.core import yamlio
+    from pipeline_tui.core.yaml import reader as yamlio
 
     out, conflicts = merge_texts("name: null\n", "{}\n", "name: null\n'>': x\n")
     assert conflicts == [] and yamlio.loads(out) == {">": "x"}

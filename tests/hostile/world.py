@@ -10,8 +10,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from pipeline_tui.core.ops import init_pipeline
-from pipeline_tui.core.playbook import INIT_TEXT
+from pipeline_tui.core.changes.ops import init_pipeline
+from pipeline_tui.core.model.playbook import INIT_TEXT
 
 # Each escape family a terminal acts on, as YAML double-quoted escapes (the file itself stays printable).
 OSC52 = r"\e]52;c;SGVsbG8gZnJvbSBhIGxlYWQ=\e\\"  # writes the clipboard

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline_tui.core.ops import add_lead, set_fields
+from pipeline_tui.core.changes.ops import add_lead, set_fields
 from pipeline_tui.ui.app import make_app
 from pipeline_tui.ui.screens.lead import LeadScreen
 from pipeline_tui.ui.widgets.lead_table import LeadTable
@@ -246,7 +246,7 @@ async def test_sort_board_help_and_palette(two_leads):
         assert " new " in text and " 2 " in text and "Jane Doe" in text
         await pilot.press("b", "question_mark")
         await pilot.pause()
-        from pipeline_tui.ui.screens.help import HelpScreen
+        from pipeline_tui.ui.dialogs.help import HelpScreen
 
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape", "ctrl+p")
@@ -312,7 +312,7 @@ async def test_sync_screen_shows_ahead_and_behind(two_leads, tmp_path):
 
 
 async def test_sync_screen_shows_both_values_and_resolves(tmp_path):
-    from pipeline_tui.core.sync import sync
+    from pipeline_tui.core.git.sync import sync
     from tests.builders import make_team
 
     a, (b,), lead, _ = make_team(tmp_path)
@@ -424,7 +424,7 @@ async def test_a_query_is_filtered_again_when_git_tells_how_long_leads_sat(tmp_p
     query typed before it shows what it keeps once it is there."""
     import datetime as dt
 
-    from pipeline_tui.core.stage_history import attach
+    from pipeline_tui.core.git.stage_history import attach
     from pipeline_tui.ui.app import LeadsLoaded
     from tests.builders import Story, build
 
@@ -462,8 +462,8 @@ async def test_the_status_line_warns_when_the_merge_driver_is_missing(two_leads)
     async with app.run_test(size=(260, 30)) as pilot:
         await loaded(pilot)
         assert "merge driver missing: run pipeline sync" in shown(app.screen.query_one("#status"))
-    from pipeline_tui.core.gitrepo import GitRepo
-    from pipeline_tui.core.ops import configure_merge_driver
+    from pipeline_tui.core.changes.ops import configure_merge_driver
+    from pipeline_tui.core.git.repo import GitRepo
 
     configure_merge_driver(GitRepo(pipe.root))
     app = make_app(pipe.root, today=TODAY, watch=False)

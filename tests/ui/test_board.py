@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from pipeline_tui.core.ops import add_lead
+from pipeline_tui.core.changes.ops import add_lead
 from pipeline_tui.ui.app import make_app
 from pipeline_tui.ui.widgets.lead_table import DUE_STYLES, ROTTING, LeadTable
 from tests.conftest import TODAY, commit_count, git
@@ -93,7 +93,7 @@ async def test_lead_keys_act_on_the_card_under_the_cursor(staged):
         assert app.screen.query_one(LeadTable).current.id == ids["ann"]  # the hidden table stays on Ann
         await pilot.press("e")
         await loaded(pilot)
-        from pipeline_tui.ui.screens.edit import EditScreen
+        from pipeline_tui.ui.dialogs.edit import EditScreen
 
         assert isinstance(app.screen, EditScreen) and app.screen.lead_id == ids["cat"]
         assert "Cat Contacted" in screen_text(app)
@@ -101,7 +101,7 @@ async def test_lead_keys_act_on_the_card_under_the_cursor(staged):
         await pilot.pause()
         await pilot.press("l")  # `l` is Log on the board too (not "right")
         await loaded(pilot)
-        from pipeline_tui.ui.screens.log_dialog import LogDialog
+        from pipeline_tui.ui.dialogs.log import LogDialog
 
         assert isinstance(app.screen, LogDialog) and app.screen.lead_id == ids["cat"]
 
@@ -185,7 +185,7 @@ async def test_the_board_follows_the_query_bar(staged):
         assert current_id(app) == ids["ben"]
         await pilot.press("escape", "slash", "ctrl+a", "ctrl+k", "escape", "up", "e")
         await loaded(pilot)
-        from pipeline_tui.ui.screens.edit import EditScreen
+        from pipeline_tui.ui.dialogs.edit import EditScreen
 
         assert isinstance(app.screen, EditScreen) and app.screen.lead_id == ids["ann"]
 
@@ -232,8 +232,8 @@ async def test_ten_thousand_leads_paint_fast_without_a_widget_per_card():
     """The board on its own: 10,000 leads, grouped and painted; only the lines on screen are worked out."""
     from textual.app import App
 
-    from pipeline_tui.core.lead import Lead
-    from pipeline_tui.core.playbook import Playbook
+    from pipeline_tui.core.model.lead import Lead
+    from pipeline_tui.core.model.playbook import Playbook
     from pipeline_tui.ui.widgets.board import Board
 
     pb = Playbook()

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from pipeline_tui.core.ops import add_lead
+from pipeline_tui.core.changes.ops import add_lead
 from pipeline_tui.ui.app import make_app
+from pipeline_tui.ui.dialogs.edit import EditScreen, fid
 from pipeline_tui.ui.keys import Parser
-from pipeline_tui.ui.screens.edit import EditScreen, fid
 from tests.conftest import TODAY, commit_count, git
 
 CTRL_U, CTRL_S, TAB, ENTER = "\x15", "\x13", "\t", "\r"
@@ -112,7 +112,7 @@ async def test_an_emptied_field_is_not_removed_without_asking(carol):
         await pilot.pause()
         burst(app, CTRL_U + CTRL_S)
         await settle(pilot)
-        from pipeline_tui.ui.screens.edit import ConfirmChanges
+        from pipeline_tui.ui.dialogs.edit import ConfirmChanges
 
         assert isinstance(app.screen, ConfirmChanges)
         text = app.screen.query_one("#changes").render().plain

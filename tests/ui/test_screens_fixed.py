@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from pipeline_tui.core.ops import add_lead, set_fields
+from pipeline_tui.core.changes.ops import add_lead, set_fields
 from pipeline_tui.ui.app import make_app
 from tests.conftest import TODAY, commit_count, git
 from tests.ui.test_app import loaded, shown, table_text
@@ -15,7 +15,7 @@ from tests.ui.test_app import loaded, shown, table_text
 
 @pytest.fixture
 def demo_pipe(tmp_path):
-    from pipeline_tui.core.demo import build_demo
+    from pipeline_tui.core.changes.demo import build_demo
 
     return build_demo(tmp_path / "demo", today=TODAY).root
 
@@ -58,7 +58,7 @@ async def test_u_with_nothing_to_undo_says_so_and_keeps_running(pipe):
 async def test_the_lead_screen_shows_the_new_stage_time_after_an_edit(pipe, monkeypatch):
     import datetime as dt
 
-    from pipeline_tui.ui.screens.edit import EditScreen, fid
+    from pipeline_tui.ui.dialogs.edit import EditScreen, fid
     from pipeline_tui.ui.screens.lead import LeadScreen
 
     with monkeypatch.context() as m:  # made in proposal 128 days ago, as git remembers it
@@ -145,7 +145,7 @@ async def test_no_next_action_is_yellow_and_not_the_rotting_orange():
 async def test_the_agenda_shows_each_uncontacted_leads_wait(demo_pipe):
     import datetime as dt
 
-    from pipeline_tui.core.agenda import build_agenda, wait_words, waiting_hours
+    from pipeline_tui.core.views.agenda import build_agenda, wait_words, waiting_hours
 
     app = make_app(demo_pipe, today=TODAY, watch=False)
     async with app.run_test(size=(160, 40), notifications=True) as pilot:

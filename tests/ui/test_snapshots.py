@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline_tui.core.demo import build_demo
+from pipeline_tui.core.changes.demo import build_demo
 from pipeline_tui.ui.app import make_app
 from tests.conftest import TODAY
 

@@ -24,7 +24,7 @@ def line_of(text: str, keys: tuple) -> int:
     """1-based line of the deepest key of `keys` that exists in `text` (1 when unknown)."""
     import yaml  # only when a problem is shown: listing leads needs no YAML reader
 
-    from pipeline_tui.core import yamlio
+    from pipeline_tui.core.yaml import reader as yamlio
 
     node = yamlio.compose(text)
     line = 1

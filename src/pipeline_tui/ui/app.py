@@ -15,11 +15,11 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 
+from pipeline_tui.core.changes.ops import Change
 from pipeline_tui.core.errors import PipelineError
-from pipeline_tui.core.lead import Lead
-from pipeline_tui.core.ops import Change
+from pipeline_tui.core.model.lead import Lead
+from pipeline_tui.core.model.pipeline import Pipeline, stamp_of
 from pipeline_tui.core.safetext import visible
-from pipeline_tui.core.store import Pipeline, stamp_of
 from pipeline_tui.ui.keys import InOrder, use_parser
 from pipeline_tui.ui.workers import WorkerErrors, io_work
 
@@ -108,7 +108,7 @@ class PipelineApp(InOrder, WorkerErrors, App):
             self.call_from_thread(self.notify, line, timeout=10)
 
     def on_mount(self) -> None:
-        from pipeline_tui.core import pending
+        from pipeline_tui.core.storage import pending
         from pipeline_tui.ui.screens.main import MainScreen
 
         pending.announce = self._announce
@@ -118,14 +118,14 @@ class PipelineApp(InOrder, WorkerErrors, App):
             self.set_interval(self.watch_interval, self.check_disk, name="watch")
 
     def on_unmount(self) -> None:
-        from pipeline_tui.core import pending
+        from pipeline_tui.core.storage import pending
 
         pending.announce = pending._to_stderr
 
     # --- loading ---
     @io_work(exclusive=True, group="load")
     def load_leads(self) -> None:
-        from pipeline_tui.core.pending import recover_before_reading
+        from pipeline_tui.core.storage.pending import recover_before_reading
 
         recover_before_reading(self.pipe.root)  # a write killed half way: its files put back first
         read_at = time.time_ns()
@@ -142,9 +142,9 @@ class PipelineApp(InOrder, WorkerErrors, App):
     def _health(self, leads: list[Lead]) -> tuple[int, int, int]:
         """Mix warnings, the problems `p` lists (as `pipeline check` finds them) and rotting leads
         (validates every lead, asks git for the stage history and the file states: run it in a worker)."""
-        from pipeline_tui.core.checks import check_pipeline
-        from pipeline_tui.core.mix import compute_mix
-        from pipeline_tui.core.stage_history import stage_history
+        from pipeline_tui.core.git.stage_history import stage_history
+        from pipeline_tui.core.views.checks import check_pipeline
+        from pipeline_tui.core.views.mix import compute_mix
 
         pb = self.pipe.playbook
         warnings = len(compute_mix(leads, pb, self.today).warnings)
@@ -198,8 +198,8 @@ class PipelineApp(InOrder, WorkerErrors, App):
     def _playbook_changed(self, path: Path, checked_at: int) -> bool:
         """A racily clean playbook: its bytes against those the loaded playbook came from (once more per tick
         it stays racy, as for leads)."""
-        from pipeline_tui.core.cache import digest
-        from pipeline_tui.core.files import MAX_BYTES, read_limited
+        from pipeline_tui.core.storage.cache import digest
+        from pipeline_tui.core.storage.files import MAX_BYTES, read_limited
 
         self._reread[PLAYBOOK] = checked_at
         try:
@@ -357,7 +357,7 @@ class PipelineApp(InOrder, WorkerErrors, App):
     def _undo(self, redo: bool) -> None:
         """`pipeline undo` (or redo): the change it reverted is said; every lead is read again (an undo
         may touch many files: an import, a sync)."""
-        from pipeline_tui.core.ops import redo_last, undo_last
+        from pipeline_tui.core.changes.ops import redo_last, undo_last
 
         title = "Redone" if redo else "Undone"
         try:
@@ -375,7 +375,7 @@ class PipelineApp(InOrder, WorkerErrors, App):
 
     # --- navigation ---
     def action_help(self) -> None:
-        from pipeline_tui.ui.screens.help import HelpScreen
+        from pipeline_tui.ui.dialogs.help import HelpScreen
 
         self.push_screen(HelpScreen())
 
@@ -452,9 +452,9 @@ def make_app(root: Path, today: dt.date | None = None, watch: bool = True, watch
 def _driver_warning(pipe) -> str | None:  # noqa: ANN001
     """A clone where a plain `git pull` would merge lead files line by line (no merge driver, or its
     program gone): said on the status line, with what to run."""
+    from pipeline_tui.core.changes.ops import merge_driver_problem
     from pipeline_tui.core.errors import PipelineError
-    from pipeline_tui.core.gitrepo import GitRepo
-    from pipeline_tui.core.ops import merge_driver_problem
+    from pipeline_tui.core.git.repo import GitRepo
 
     try:
         return merge_driver_problem(GitRepo(pipe.root))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import SystemCommand
 from textual.binding import Binding
 
-from pipeline_tui.core.lead import Lead
+from pipeline_tui.core.model.lead import Lead
 
 
 class LeadActions:
@@ -33,28 +33,28 @@ class LeadActions:
         return lead
 
     def action_edit_lead(self) -> None:
-        from pipeline_tui.ui.screens.edit import EditScreen
+        from pipeline_tui.ui.dialogs.edit import EditScreen
 
         lead = self._lead_or_warn()
         if lead is not None:  # on the file as the writes queued before this key leave it
             self.app.after_writes(lambda: self.app.push_screen(EditScreen(lead.id)))
 
     def action_plan_next(self) -> None:
-        from pipeline_tui.ui.screens.edit import EditScreen
+        from pipeline_tui.ui.dialogs.edit import EditScreen
 
         lead = self._lead_or_warn()
         if lead is not None:
             self.app.after_writes(lambda: self.app.push_screen(EditScreen(lead.id, focus="next_action")))
 
     def action_done_next(self) -> None:
-        from pipeline_tui.ui.screens.done_dialog import DoneDialog
+        from pipeline_tui.ui.dialogs.done import DoneDialog
 
         lead = self._lead_or_warn()
         if lead is not None:
             self.app.after_writes(lambda: self.app.push_screen(DoneDialog(lead.id)))
 
     def action_log_activity(self) -> None:
-        from pipeline_tui.ui.screens.log_dialog import LogDialog
+        from pipeline_tui.ui.dialogs.log import LogDialog
 
         lead = self._lead_or_warn()
         if lead is not None:

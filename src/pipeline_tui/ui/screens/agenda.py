@@ -9,8 +9,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
-from pipeline_tui.core.agenda import build_agenda, wait_words, waiting_hours
-from pipeline_tui.core.lead import Lead
+from pipeline_tui.core.model.lead import Lead
+from pipeline_tui.core.views.agenda import build_agenda, wait_words, waiting_hours
 from pipeline_tui.ui.screens.actions import LeadActions
 from pipeline_tui.ui.widgets.lead_table import LeadTable
 

@@ -123,7 +123,7 @@ class ImportScreen(WorkerErrors, Screen):
 
     @io_work(exclusive=True, group="import")
     def _plan(self, path: str, duplicates: str) -> None:
-        from pipeline_tui.core.importer import plan_import
+        from pipeline_tui.core.importing.importer import plan_import
 
         app = self.app
         try:
@@ -153,7 +153,7 @@ class ImportScreen(WorkerErrors, Screen):
 
     @io_work(exclusive=True, group="import")
     def _apply(self, plan) -> None:  # noqa: ANN001
-        from pipeline_tui.core.importer import apply_import
+        from pipeline_tui.core.importing.importer import apply_import
 
         app = self.app
         try:

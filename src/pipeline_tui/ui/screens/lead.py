@@ -15,9 +15,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from pipeline_tui.core.lead import KNOWN_KEYS, Lead
+from pipeline_tui.core.model.lead import KNOWN_KEYS, Lead
 from pipeline_tui.core.safetext import visible
-from pipeline_tui.core.yamlio import plain_data
+from pipeline_tui.core.yaml.reader import plain_data
 from pipeline_tui.ui.screens.actions import LeadActions
 from pipeline_tui.ui.text import plain
 from pipeline_tui.ui.widgets.lead_table import DUE_STYLES, ROTTING
@@ -95,7 +95,7 @@ class LeadScreen(WorkerErrors, LeadActions, Screen):
             t.add_row("next", plain(f"{lead.next_action} — {due} ({state})", style=DUE_STYLES.get(state, "")))
         elif lead.is_open:
             t.add_row("next", Text("none — press n to plan one", style=DUE_STYLES["none"]))
-        from pipeline_tui.core.report import outlook_lines
+        from pipeline_tui.core.views.report import outlook_lines
 
         for label, text, severity in outlook_lines(lead, self.app.leads, self.app.pipe.playbook, today,
                                                    self.app.stage_hist):
@@ -123,7 +123,7 @@ class LeadScreen(WorkerErrors, LeadActions, Screen):
 
     @io_work(exclusive=True, group="history")
     def load_history(self) -> None:
-        from pipeline_tui.core.history import lead_history
+        from pipeline_tui.core.git.history import lead_history
 
         try:
             entries = lead_history(self.app.pipe, self.lead_id, limit=200)
@@ -150,7 +150,7 @@ class LeadScreen(WorkerErrors, LeadActions, Screen):
 
     @io_work(exclusive=True, group="diff")
     def load_diff(self, commit: str) -> None:
-        from pipeline_tui.core.history import commit_diff
+        from pipeline_tui.core.git.history import commit_diff
 
         try:
             diff = visible(commit_diff(self.app.pipe, self.lead_id, commit), multiline=True)

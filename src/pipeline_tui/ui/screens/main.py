@@ -11,8 +11,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from pipeline_tui.core.errors import BadInput
-from pipeline_tui.core.lead import Lead
-from pipeline_tui.core.query import SORT_KEYS, Narrowing, compile_predicates, sort_leads, split_words
+from pipeline_tui.core.model.lead import Lead
+from pipeline_tui.core.views.query import SORT_KEYS, Narrowing, compile_predicates, sort_leads, split_words
 from pipeline_tui.ui.screens.actions import LeadActions
 from pipeline_tui.ui.text import plain
 from pipeline_tui.ui.widgets.board import Board
@@ -243,8 +243,8 @@ class MainScreen(LeadActions, Screen):
             self.app.after_writes(lambda: self._move_now(step, self.app.lead_by_id(lead_id) or lead))
 
     def _move_now(self, step: int, lead: Lead) -> None:
+        from pipeline_tui.core.changes.ops import set_fields
         from pipeline_tui.core.errors import PipelineError
-        from pipeline_tui.core.ops import set_fields
 
         app = self.app
         stages = app.pipe.playbook.stage_names

@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Sparkline, Static
 
-from pipeline_tui.core.mix import compute_mix
+from pipeline_tui.core.views.mix import compute_mix
 from pipeline_tui.ui.text import plain
 
 

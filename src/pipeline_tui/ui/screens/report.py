@@ -13,8 +13,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from pipeline_tui.core.report import fmt_num, fmt_pct
 from pipeline_tui.core.safetext import visible
+from pipeline_tui.core.views.report import fmt_num, fmt_pct
 from pipeline_tui.ui.text import plain
 from pipeline_tui.ui.workers import WorkerErrors, io_work
 
@@ -97,8 +97,8 @@ class ReportScreen(WorkerErrors, Screen):
 
     @io_work(exclusive=True, group="report")
     def compute(self) -> None:
-        from pipeline_tui.core.report import build_report
-        from pipeline_tui.core.stage_history import stage_history
+        from pipeline_tui.core.git.stage_history import stage_history
+        from pipeline_tui.core.views.report import build_report
 
         app = self.app
         result = build_report(app.leads, app.pipe.playbook, stage_history(app.pipe.root))

@@ -71,7 +71,7 @@ class SyncScreen(WorkerErrors, Screen):
     # --- status, no network ---
     @io_work(exclusive=True, group="sync-status")
     def check(self) -> None:
-        from pipeline_tui.core.sync import status
+        from pipeline_tui.core.git.sync import status
 
         try:
             st = status(self.app.pipe)
@@ -116,7 +116,7 @@ class SyncScreen(WorkerErrors, Screen):
 
     @io_work(exclusive=True, group="sync")
     def run_sync(self, resolve: dict, commit_edits: bool) -> None:
-        from pipeline_tui.core.sync import SyncConflict, sync
+        from pipeline_tui.core.git.sync import SyncConflict, sync
 
         try:
             result = sync(self.app.pipe, resolve=resolve, commit_edits=commit_edits)

@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from pipeline_tui.core.lead import Lead
+from pipeline_tui.core.model.lead import Lead
 from pipeline_tui.ui.text import cut
 
 DUE_STYLES = {

@@ -1,0 +1,1 @@
+"""Git: the repository, history and stage history, the merge driver, conflicts a person resolves, sync."""

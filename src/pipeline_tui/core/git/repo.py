@@ -1,0 +1,425 @@
+"""Git for the pipeline: the repository holding it, identity, the write lock, commits, and git's refusals.
+
+GitPython is imported lazily (it costs ~165 ms and runs `git version`) and serves reading history.
+Commits go through the git binary, never GitPython's pure-Python index (slow at 10,000 files and unable
+to read index v4), and run the repository's hooks. Every commit the tool makes carries a
+`Pipeline-Action:` trailer so `undo` (core.undo) can find it. git's own index.lock is never removed here;
+a repository git refuses for its owner, or a git operation left half done, stops a write with what to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline_tui.core import faults
+from pipeline_tui.core.errors import RepoUnusable
+
+TRAILER = "Pipeline-Action"
+UNDOES = "Pipeline-Undoes"
+IDENTITY_HELP = (
+    "git does not know who you are, so it cannot commit. Run: "
+    'git config --global user.name "Your Name" && git config --global user.email you@example.com'
+)
+
+
+def git_on_path() -> bool:
+    """Whether a `git` program is on PATH (shutil.which's test, without importing shutil)."""
+    return any(os.access(os.path.join(d, "git"), os.X_OK) for d in os.get_exec_path() if d)
+
+
+def _git_module():  # noqa: ANN202
+    if not git_on_path():
+        raise RepoUnusable("git is not installed or not on PATH; install git (https://git-scm.com) and try again")
+    import git  # lazy: costly import
+
+    return git
+
+
+MANY_PATHS = 1000  # more pathspecs than this go to git on standard input
+
+
+def _env_git() -> dict[str, str]:
+    # No prompts; and no optional locks: a `git status` that reads (the TUI's health check, `check`) would
+    # take index.lock to refresh the index, and a commit starting then fails with "index.lock: File exists".
+    return {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+
+
+@dataclass(slots=True)
+class CommitInfo:
+    sha: str
+    author: str
+    email: str
+    date: str
+    subject: str
+
+
+def _find_plain_repo(path: Path, ignore_env: bool = False) -> tuple[Path, Path] | None:
+    """(work tree, .git folder) of an ordinary repository holding path; None when git must be asked."""
+    if not ignore_env and any(v in os.environ for v in ("GIT_DIR", "GIT_WORK_TREE", "GIT_CEILING_DIRECTORIES")):
+        return None
+    here = path.resolve()
+    for folder in (here, *here.parents):
+        dot = folder / ".git"
+        if dot.is_dir() and (dot / "HEAD").is_file():
+            return folder, dot
+        if dot.exists():
+            return None  # a .git file (worktree, submodule): let git resolve it
+    return None
+
+
+class GitFailed(Exception):
+    """A git command exited non-zero; `stderr` (and what it printed on stdout, where hooks often write) says why."""
+
+    def __init__(self, args: tuple[str, ...], stderr: str, returncode: int = 1, stdout: str = ""):
+        self.args_run = args
+        self.stderr = stderr
+        self.stdout = stdout
+        self.returncode = returncode
+        super().__init__(f"git {' '.join(args[:2])}: {stderr.strip()}")
+
+
+DUBIOUS = "dubious ownership"
+
+
+def refuse_dubious(stderr: str) -> None:
+    """git refuses a repository another user owns (`safe.directory`): say so with git's own advice, exit 3,
+    instead of reading its silence as "nothing to commit" or "no history"."""
+    if DUBIOUS not in stderr:
+        return
+    advice = next((ln.strip() for ln in stderr.splitlines() if "safe.directory" in ln and "git config" in ln), "")
+    where = next((ln.split("'", 2)[1] for ln in stderr.splitlines() if DUBIOUS in ln and "'" in ln), "this repository")
+    raise RepoUnusable(f"git refuses to work in {where}: it is owned by another user (dubious ownership). If you "
+                       f"trust it, run: {advice or 'git config --global --add safe.directory ' + where}")
+
+
+def check_ownership(path: Path) -> None:
+    """Before anything reads git's answers: is this a repository git refuses for its owner? One `stat` when
+    the repository is ours (the common case); git itself is asked only when another user owns it."""
+    found = _find_plain_repo(Path(path))
+    if found is not None and hasattr(os, "geteuid"):
+        top, dot = found
+        try:
+            mine = os.stat(top).st_uid == os.geteuid() and os.stat(dot).st_uid == os.geteuid()
+        except OSError:
+            mine = False
+        if mine:
+            return
+    if not git_on_path():
+        return
+    res = subprocess.run(["git", "rev-parse", "--git-dir"], cwd=path, capture_output=True, text=True,
+                         env={**os.environ, **_env_git()})
+    refuse_dubious(res.stderr)
+
+
+class GitRepo:
+    """The git repository holding a pipeline folder (the pipeline may be a subfolder).
+
+    The write path (locate, identity, commit, unstage) runs the git binary directly: a `set` is one
+    Python process plus `git commit`, without GitPython's import and its `git version` call. GitPython
+    serves everything else through `cmd`, imported on first use.
+    """
+
+    def __init__(self, path: Path):
+        if not git_on_path():
+            raise RepoUnusable("git is not installed or not on PATH; install git (https://git-scm.com) and try again")
+        path = Path(path)
+        if not path.exists():
+            raise RepoUnusable(f"{path} does not exist; run `pipeline init {path}`")
+        found = _find_plain_repo(path)
+        if found is not None:  # the common case, found without starting a process
+            self.top, self.git_dir = found
+        else:  # worktrees, submodules, GIT_DIR, bare repositories: ask git
+            res = subprocess.run(["git", "rev-parse", "--is-bare-repository", "--absolute-git-dir",
+                                  "--show-toplevel"], cwd=path, capture_output=True, text=True,
+                                 env={**os.environ, **_env_git()})
+            lines = res.stdout.splitlines()
+            if res.returncode != 0 or not lines:
+                raise RepoUnusable(f"{path} is not inside a git repository; run `pipeline init {path}`")
+            if lines[0] == "true" or len(lines) < 3:
+                raise RepoUnusable(f"{path} is a bare git repository; clone it to work in it")
+            self.git_dir = Path(lines[1]).resolve()
+            self.top = Path(lines[2]).resolve()
+            own = _find_plain_repo(path, ignore_env=True)  # the repository the pipeline's folder is in
+            if not path.resolve().is_relative_to(self.top) or (own is not None and own[1].resolve() != self.git_dir):
+                raise RepoUnusable(f"git is set to work in {self.top} (GIT_DIR or GIT_WORK_TREE), which does not "
+                                   f"hold the pipeline {path}; unset them, or run from that repository")
+        self._cmd = None
+        self._repo = None
+
+    @property
+    def repo(self):  # noqa: ANN201 - GitPython's Repo
+        """GitPython's Repo (imported on first use: it costs ~165 ms); reads history and blobs."""
+        if self._repo is None:
+            git = _git_module()
+            self._git = git
+            self._repo = git.Repo(self.top)
+        return self._repo
+
+    @property
+    def cmd(self):  # noqa: ANN201 - GitPython's `repo.git`
+        """GitPython's command object, with prompts off."""
+        if self._cmd is None:
+            self._cmd = self.repo.git
+            self._cmd.update_environment(**_env_git())
+        return self._cmd
+
+    def run(self, *args: str, check: bool = True, paths: list[str] | None = None) -> str:
+        """Run `git args` in the work tree; stdout without its final newline. Raises GitFailed.
+
+        `paths`: pathspecs for the end of the command line; many of them (an import of 100,000 rows) go
+        through standard input instead (`--pathspec-from-file`), past the system's argument limit."""
+        stdin = None
+        if paths is not None and len(paths) > MANY_PATHS:
+            args, stdin = (*args, "--pathspec-from-file=-", "--pathspec-file-nul"), "\0".join(paths)
+        elif paths is not None:
+            args = (*args, "--", *paths)
+        res = subprocess.run(["git", *args], cwd=self.top, capture_output=True, text=True, input=stdin,
+                             env={**os.environ, **_env_git()})
+        if res.returncode != 0:
+            refuse_dubious(res.stderr)  # even when the caller tolerates failure: never read it as "nothing"
+            if check:
+                raise GitFailed(args, res.stderr, res.returncode, res.stdout)
+        return res.stdout.removesuffix("\n")
+
+    @classmethod
+    def init(cls, path: Path) -> GitRepo:
+        inside = path.is_dir() and subprocess.run(["git", "rev-parse", "--git-dir"], cwd=path,
+                                                   capture_output=True).returncode == 0
+        if not inside:
+            path.mkdir(parents=True, exist_ok=True)
+            res = subprocess.run(["git", "init", "-q", "-b", "main"], cwd=path, capture_output=True, text=True)
+            if res.returncode != 0:  # git older than 2.28: no -b
+                subprocess.run(["git", "init", "-q"], cwd=path, check=True, capture_output=True)
+        return cls(path)
+
+    def rel(self, path: Path) -> str:
+        return Path(path).resolve().relative_to(self.top).as_posix()
+
+    # --- identity and locks ---
+    def identity_problem(self) -> str | None:
+        try:  # one process: an unknown identity fails the author's as it fails the committer's
+            self.run("var", "GIT_AUTHOR_IDENT")
+        except GitFailed:
+            return IDENTITY_HELP
+        return None
+
+    def require_identity(self) -> None:
+        problem = self.identity_problem()
+        if problem:
+            raise RepoUnusable(problem)
+
+    def shared_mode(self) -> int | None:
+        """The file mode `core.sharedRepository` asks for (group: 0664, all: 0664 readable by all, 0xxx as
+        given), or None when the repository is not shared. Read from .git/config: no process."""
+        if "sharedrepository" not in _config_text(self.git_dir):
+            return None
+        value = self.run("config", "--get", "core.sharedRepository", check=False).strip().lower()
+        if value in ("group", "true", "1"):
+            return 0o664
+        if value in ("all", "world", "everybody", "2"):
+            return 0o664
+        if value.startswith("0") and len(value) > 1:
+            try:
+                return int(value, 8) & 0o666 | 0o600
+            except ValueError:
+                return None
+        return None
+
+    @contextlib.contextmanager
+    def write_lock(self, timeout: float = 30.0) -> Iterator[None]:
+        """One writer at a time across processes (the TUI and CLIs share it); the lock file follows the
+        repository's sharing setting, so every member of a shared repository can take it."""
+        from pipeline_tui.core.storage.locking import LockTimeout, exclusive
+
+        lock_path = self.git_dir / "pipeline-tui.lock"
+        try:
+            with exclusive(lock_path, timeout, self.shared_mode() or 0o644):
+                self._refuse_index_lock()
+                if (self.git_dir / "pipeline-pending.json").exists():  # a multi-file write was killed
+                    from pipeline_tui.core.storage import pending
+
+                    pending.recover(self)
+                # never write into a merge, rebase, cherry-pick or revert git left half done: a commit then
+                # would drop or sweep in what git staged for it
+                self.refuse_half_done("then try again")
+                yield
+        except LockTimeout:
+            raise RepoUnusable("another pipeline command is writing; try again in a moment") from None
+        except OSError as exc:
+            if exc.filename is None or Path(exc.filename) != lock_path:
+                raise
+            raise RepoUnusable(f"cannot take the write lock {lock_path}: {exc.strerror}; the repository is not "
+                               "writable for you (check its permissions and the disk, or core.sharedRepository "
+                               "for a team)") from None
+
+    def _refuse_index_lock(self) -> None:
+        """git's own lock. Its age proves nothing (a `git commit` may sit in its editor for an hour), so it is
+        never removed here: say what it is and what to do."""
+        lock = self.git_dir / "index.lock"
+        try:
+            st = lock.stat()
+        except FileNotFoundError:
+            return
+        minutes = int((time.time() - st.st_mtime) // 60)
+        since = f"for {minutes} minute(s)" if minutes else "just now"
+        raise RepoUnusable(
+            f"git's index is locked ({lock} exists, {since}): another git command is running, or one was killed. "
+            "Finish or close it (a git commit waiting for its editor, a GUI); if no git program is running, remove "
+            f"that file (rm '{lock}') and try again"
+        )
+
+    # --- committing ---
+    def commit(self, paths: list[Path], message: str, action: str, extra_trailers: dict[str, str] | None = None,
+               new_paths: list[Path] | None = None) -> str:
+        """Commit exactly `paths` (and stage `new_paths` first) with a readable message and our trailer."""
+        body = _with_trailers(message, action, extra_trailers)
+        rels = [self.rel(p) for p in paths]
+        try:
+            if self._nothing_staged():  # the index holds only HEAD: stage ours and commit the index (faster)
+                self.run("add", paths=rels)
+                faults.point("in-commit", self.git_dir)
+                self.run("commit", "-q", "-m", body)
+                return self._head_from_files() or self.run("rev-parse", "HEAD")
+            if new_paths:  # something else is staged (by hand): commit only our paths, leave the rest staged
+                self.run("add", paths=[self.rel(p) for p in new_paths])
+            faults.point("in-commit", self.git_dir)
+            try:
+                self.run("commit", "-q", "-m", body, paths=rels)
+            except GitFailed as exc:
+                if "did not match any file(s) known to git" not in exc.stderr:
+                    raise
+                self.run("add", paths=rels)  # a lead file made by hand and never committed: commit it now
+                self.run("commit", "-q", "-m", body, paths=rels)
+            return self._head_from_files() or self.run("rev-parse", "HEAD")
+        except GitFailed as exc:
+            raise RepoUnusable(self._commit_failure(exc)) from None
+
+    def _commit_failure(self, exc: GitFailed) -> str:
+        """Why a commit failed, in one line: a hook's own words, git's words, or what to check."""
+        hooks = [h for h in ("pre-commit", "commit-msg", "prepare-commit-msg") if self._hook(h)]
+        said = _git_error(exc, with_stdout=True)
+        if hooks and said:
+            return f"a git hook of this repository ({', '.join(hooks)}) refused the commit: {said}"
+        return f"git commit failed: {said}"
+
+    def _hook(self, name: str) -> bool:
+        hooks_dir = self.run("config", "--get", "core.hooksPath", check=False).strip() if (
+            "hookspath" in _config_text(self.git_dir)) else ""
+        folder = (self.top / hooks_dir) if hooks_dir else self.git_dir / "hooks"
+        path = folder / name
+        return path.is_file() and os.access(path, os.X_OK)
+
+    def _nothing_staged(self) -> bool:
+        """True when the index matches HEAD (so committing the index commits only what we stage)."""
+        try:
+            self.run("diff", "--cached", "--quiet", "--no-ext-diff")
+        except GitFailed:
+            return False
+        return True
+
+    def changed_files(self, under: Path) -> list[tuple[str, str]]:
+        """(status, path from the top) of files under a folder that differ from HEAD or are untracked,
+        as `git status --porcelain` names them (`??` untracked)."""
+        out = self.run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", self.rel(under), check=False)
+        return [(entry[:2], entry[3:]) for entry in out.split("\0") if len(entry) > 3]
+
+    def refuse_half_done(self, then: str) -> None:
+        """A merge, rebase, cherry-pick or revert git left half done: say how to finish or abort it (exit 3)."""
+        g = self.git_dir
+        if (g / "rebase-merge").exists() or (g / "rebase-apply").exists():
+            raise RepoUnusable("a git rebase is half done here; finish it (fix the files, git add, git rebase "
+                               f"--continue) or abort it (git rebase --abort), {then}")
+        if (g / "MERGE_HEAD").exists():
+            raise RepoUnusable("a git merge is half done here; finish it (fix the files, git add, git commit) or "
+                               f"abort it (git merge --abort), {then}")
+        for name, what in (("CHERRY_PICK_HEAD", "cherry-pick"), ("REVERT_HEAD", "revert")):
+            if (g / name).exists():
+                raise RepoUnusable(f"a git {what} is half done here; finish it (git {what} --continue) or abort "
+                                   f"it (git {what} --abort), {then}")
+
+    def _head_from_files(self) -> str | None:
+        """HEAD's commit read from .git/HEAD and its loose ref (a commit just wrote it); None if unsure."""
+        try:
+            head = (self.git_dir / "HEAD").read_text().strip()
+            if head.startswith("ref: refs/"):
+                sha = (self.git_dir / head[5:]).read_text().strip()
+            else:
+                sha = head
+        except OSError:
+            return None
+        return sha if len(sha) in (40, 64) and all(c in "0123456789abcdef" for c in sha) else None
+
+    def blobs(self, specs: list[str]) -> list[bytes | None]:
+        """The contents of `REV:path` specs through one `git cat-file --batch` (None where there is none)."""
+        if not specs:
+            return []
+        proc = subprocess.run(["git", "cat-file", "--batch"], cwd=self.top, capture_output=True, check=False,
+                              input="".join(s + "\n" for s in specs).encode())
+        data, out, pos = proc.stdout, [], 0
+        for _ in specs:
+            end = data.index(b"\n", pos)
+            header = data[pos:end].decode(errors="replace").split()
+            pos = end + 1
+            if len(header) == 3 and header[1] == "blob":
+                size = int(header[2])
+                out.append(data[pos:pos + size])
+                pos += size + 1
+            else:
+                out.append(None)
+        return out
+
+    def head(self) -> str | None:
+        return self.run("rev-parse", "--verify", "-q", "HEAD", check=False) or None
+
+    def is_tracked(self, path: Path) -> bool:
+        try:
+            self.run("ls-files", "--error-unmatch", "--", self.rel(path))
+            return True
+        except GitFailed:
+            return False
+
+    def unstage(self, path: Path) -> bool:
+        """Take path out of the index (back to HEAD's version); False when git could not (a full disk)."""
+        args = (("reset", "-q", "HEAD", "--", self.rel(path)) if self.head() else
+                ("rm", "-q", "--cached", "--ignore-unmatch", "--", self.rel(path)))
+        try:
+            self.run(*args)
+        except GitFailed:
+            return False
+        return not self.run("diff", "--cached", "--name-only", "--", self.rel(path), check=False).strip()
+
+
+def _with_trailers(message: str, action: str, extra: dict[str, str] | None) -> str:
+    """The commit message with our trailers, which `undo` reads back."""
+    trailers = {TRAILER: action, **(extra or {})}
+    return message + "\n\n" + "\n".join(f"{k}: {v}" for k, v in trailers.items())
+
+
+def _config_text(git_dir: Path) -> str:
+    try:
+        return (git_dir / "config").read_text(encoding="utf-8", errors="replace").lower()
+    except OSError:
+        return ""
+
+
+def _git_error(exc: Exception, with_stdout: bool = False) -> str:
+    """git's reason in one line, without its `hint:` lines; when git said nothing, what was run and what to check."""
+    stderr = getattr(exc, "stderr", "") or ""
+    if with_stdout:
+        stderr = f"{stderr}\n{getattr(exc, 'stdout', '') or ''}"
+    lines = [line.strip() for line in str(stderr).splitlines() if line.strip() and not line.startswith("hint:")]
+    text = " ".join(lines).removeprefix("stderr: ").strip("' ")
+    if "Please tell me who you are" in text or "Author identity unknown" in text or "empty ident" in text:
+        return IDENTITY_HELP
+    if text:
+        return text
+    args = " ".join(getattr(exc, "args_run", ()) or ())
+    code = getattr(exc, "returncode", None)
+    return (f"`git {args}` exited with code {code} and gave no reason; check that the repository is writable "
+            "and the disk has space (git status shows its state)")

@@ -1,0 +1,1 @@
+"""What a lead file and the playbook mean: the typed lead, its grade and checks, the playbook, the pipeline folder."""

@@ -1,0 +1,1 @@
+"""YAML text: the safe, fast reader and the surgical edits that keep every byte a person wrote."""

@@ -1,0 +1,1 @@
+"""The modal screens: edit a lead, log an activity, mark the next action done, confirm, help."""
