@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipeline_tui.core.changes.ops import init_pipeline
+from pipeline_tui.core.changes.init import init_pipeline
 from pipeline_tui.core.model.lead import slugify
 from pipeline_tui.core.yaml.edit import render_mapping
 

@@ -51,7 +51,7 @@ for name in os.listdir(d):
 
 UI_EDIT = r"""
 import statistics, sys, time
-from pipeline_tui.core.changes.ops import set_fields
+from pipeline_tui.core.changes.leads import set_fields
 from pipeline_tui.core.model.pipeline import Pipeline
 pipe = Pipeline.open(sys.argv[1])
 times = []
@@ -125,7 +125,7 @@ def bench(n: int, runs: int) -> list[tuple[str, float, str, str, str]]:
     cache = Path(tempfile.mkdtemp(prefix="pipeline-bench-cache-"))
     env = {**os.environ, "XDG_CACHE_HOME": str(cache), "PIPELINE_DIR": str(root)}
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # measure what users run: compiled modules, not source each time
-    subprocess.run([PY, "-c", "import pipeline_tui.cli, pipeline_tui.core.changes.ops, pipeline_tui.ui.app"], env=env,
+    subprocess.run([PY, "-c", "import pipeline_tui.cli, pipeline_tui.core.changes.leads, pipeline_tui.ui.app"], env=env,
                    check=True)
     script = Path(PY).parent / "pipeline"  # the console script users run; else the module
     cli = [*([str(script)] if script.exists() else [PY, "-m", "pipeline_tui"]), "-C", str(root)]

@@ -8,7 +8,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline_tui.core.changes.ops import init_pipeline
+from pipeline_tui.core.changes.init import init_pipeline
 from pipeline_tui.core.model.pipeline import Pipeline
 from pipeline_tui.core.yaml.edit import render_mapping
 
@@ -57,7 +57,7 @@ def write_leads(pipe: Pipeline, leads: dict[str, dict]) -> None:
 
 def make_team(tmp, n_clones: int = 1):  # noqa: ANN001, ANN201
     """A pipeline `a` with one lead, pushed to a bare remote, and n clones (authors Bob, Carol)."""
-    from pipeline_tui.core.changes.ops import add_lead
+    from pipeline_tui.core.changes.leads import add_lead
     from pipeline_tui.core.git.sync import sync
     from tests.conftest import TODAY, git
 

@@ -43,7 +43,7 @@ def isolated_home(tmp_path_factory, monkeypatch):
 
 @pytest.fixture
 def pipe(tmp_path):
-    from pipeline_tui.core.changes.ops import init_pipeline
+    from pipeline_tui.core.changes.init import init_pipeline
 
     return init_pipeline(tmp_path / "pipe")
 

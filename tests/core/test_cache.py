@@ -11,9 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline_tui.core.changes.ops import add_lead
+from pipeline_tui.core.changes.leads import add_lead
+from pipeline_tui.core.model.leadcache import cache_path
 from pipeline_tui.core.model.pipeline import Pipeline
-from pipeline_tui.core.storage.cache import cache_path
+from pipeline_tui.core.model.playbook_file import load_playbook
 from tests.conftest import TODAY
 
 
@@ -56,23 +57,23 @@ def test_restored_leads_equal_freshly_built_ones(tmp_path):
 
 
 def test_a_corrupt_playbook_cache_is_parsed_again(pipe):
-    from pipeline_tui.core.model.playbook import Playbook, _playbook_cache
+    from pipeline_tui.core.model.playbook_file import _playbook_cache
 
-    Playbook.load(pipe.root)
+    load_playbook(pipe.root)
     cached = _playbook_cache(pipe.root)
     assert cached.is_file()
     cached.write_bytes(b"\x80garbage")
-    assert "referral" in Playbook.load(pipe.root).sources
+    assert "referral" in load_playbook(pipe.root).sources
     (pipe.root / "pipeline.yaml").write_text("sources: [oops\n")
-    assert Playbook.load(pipe.root).problems  # new bytes: parsed, and its problem reported
+    assert load_playbook(pipe.root).problems  # new bytes: parsed, and its problem reported
 
 
 def test_listing_reads_the_data_file_only_when_needed_and_survives_losing_it(pipe):
-    from pipeline_tui.core.storage.cache import LeadCache
+    from pipeline_tui.core.model.leadcache import LeadCache
     from pipeline_tui.core.views.query import compile_predicates, narrow
 
     lead_id = add_lead(pipe, "Jane Doe", "referral", company="Acme", today=TODAY).lead_id
-    from pipeline_tui.core.changes.ops import log_activity
+    from pipeline_tui.core.changes.activities import log_activity
 
     log_activity(pipe, lead_id, "call", "talked about the forklift fleet", today=TODAY)
     Pipeline(pipe.root).leads()  # fills both cache files
@@ -97,15 +98,14 @@ def test_caches_from_another_release_are_misses(pipe, monkeypatch):
 
     lead_id = add_lead(pipe, "Jane Doe", "referral", today=TODAY).lead_id
     Pipeline(pipe.root).leads()
-    from pipeline_tui.core.model.playbook import Playbook
 
-    Playbook.load(pipe.root)
+    load_playbook(pipe.root)
     monkeypatch.setattr(pipeline_tui, "__version__", "99.0.0")
-    from pipeline_tui.core.model.playbook import _cached_playbook
-    from pipeline_tui.core.storage.cache import LeadCache
+    from pipeline_tui.core.model.leadcache import LeadCache
+    from pipeline_tui.core.model.playbook_file import _cached_playbook
 
     assert LeadCache.for_pipeline(pipe.root).index == {}
-    assert _cached_playbook(pipe.root, Playbook.load(pipe.root).signature) is not None  # rebuilt under 99.0.0
+    assert _cached_playbook(pipe.root, load_playbook(pipe.root).signature) is not None  # rebuilt under 99.0.0
     assert Pipeline(pipe.root).leads()[0].id == lead_id
 
 
@@ -191,7 +191,7 @@ nested: [[1, [2, {x: [3, 2026-02-02]}]]]
 def test_every_demo_lead_is_cached(tmp_path):
     """Every field a Lead works out fits the index's types: no lead quietly left out of the cache."""
     from pipeline_tui.core.changes.demo import build_demo
-    from pipeline_tui.core.storage.cache import LeadCache
+    from pipeline_tui.core.model.leadcache import LeadCache
 
     demo = build_demo(tmp_path / "demo", today=TODAY)
     leads = Pipeline(demo.root).leads()
@@ -200,7 +200,7 @@ def test_every_demo_lead_is_cached(tmp_path):
 
 
 def test_a_lead_msgpack_cannot_hold_is_parsed_each_time_not_cached(pipe):
-    from pipeline_tui.core.storage.cache import LeadCache
+    from pipeline_tui.core.model.leadcache import LeadCache
 
     (pipe.leads_dir / "odd.yaml").write_text('name: "Odd \\ud800 Name"\nsource: referral\ncreated: 2026-11-01\n')
     first = Pipeline(pipe.root).leads()
@@ -211,7 +211,8 @@ def test_a_lead_msgpack_cannot_hold_is_parsed_each_time_not_cached(pipe):
 
 def test_the_playbook_comes_back_field_by_field(tmp_path, pipe):
     from pipeline_tui.core.changes.demo import build_demo
-    from pipeline_tui.core.model.playbook import Playbook, _playbook_from_plain, _playbook_to_plain
+    from pipeline_tui.core.model.playbook import Playbook
+    from pipeline_tui.core.model.playbook_file import _playbook_from_plain, _playbook_to_plain
     from pipeline_tui.core.storage.cache import decode_plain, encode_plain
 
     (pipe.root / "pipeline.yaml").write_text(
@@ -219,17 +220,18 @@ def test_the_playbook_comes_back_field_by_field(tmp_path, pipe):
         "stages:\n  new: {limit_days: 3}\n  done: {closed: true, won: true}\n  bad: {limit_days: -4}\n"
         "sources:\n  web: {group: events, origin: buyer, close_rate: 0.5, cycle_days: 10}\n  x: {group: nope}\n"
         "team: [ann, bob]\n")
-    odd = Playbook.load(pipe.root)
+    odd = load_playbook(pipe.root)
     assert odd.problems and odd.cadences["long"]["since"] == dt.date(2026, 1, 1)
     for pb in (Playbook(), odd, build_demo(tmp_path / "demo", today=TODAY).playbook):
         back = _playbook_from_plain(decode_plain(encode_plain(_playbook_to_plain(pb))))
         assert back == pb and same(back.cadences, pb.cadences)
         assert [type(s) for s in back.stages.values()] == [type(s) for s in pb.stages.values()]
-    assert Playbook.load(pipe.root) == odd  # and through the cache file
+    assert load_playbook(pipe.root) == odd  # and through the cache file
 
 
 def test_a_playbook_cache_of_another_shape_is_a_miss():
-    from pipeline_tui.core.model.playbook import Playbook, _playbook_from_plain, _playbook_to_plain
+    from pipeline_tui.core.model.playbook import Playbook
+    from pipeline_tui.core.model.playbook_file import _playbook_from_plain, _playbook_to_plain
 
     good = _playbook_to_plain(Playbook())
     assert _playbook_from_plain(good) == Playbook()
@@ -264,7 +266,7 @@ def test_a_stage_history_cache_of_another_shape_is_a_miss(tmp_path):
 
 
 def test_an_unknown_derived_field_still_fits_the_index():
-    from pipeline_tui.core.storage.cache import _fits, _index_types
+    from pipeline_tui.core.model.leadcache import _fits, _index_types
 
     entry, decoder, allowed = _index_types(("name", "created", "someday"))
     blob = msgspec.msgpack.encode(["v", 1, {"x.yaml": entry(1, 2, 3, 4, "s", "", ("N", dt.date(2026, 1, 1), ["a"]), "{}")}])

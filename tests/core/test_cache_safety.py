@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline_tui.core.changes.ops import add_lead
+from pipeline_tui.core.changes.leads import add_lead
 from pipeline_tui.core.model.pipeline import Pipeline
 from pipeline_tui.core.storage.cache import cache_dir, cache_file
 from tests.conftest import TODAY
@@ -155,7 +155,7 @@ def poison(pipe: Pipeline, lead_id: str, name: str = "Mallory") -> None:
     import msgspec
 
     from pipeline_tui.core.model.lead import Lead
-    from pipeline_tui.core.storage.cache import LeadCache
+    from pipeline_tui.core.model.leadcache import LeadCache
 
     Pipeline(pipe.root).leads()
     cache = LeadCache.for_pipeline(pipe.root)
@@ -264,8 +264,9 @@ def test_edits_of_the_same_size_keep_showing_while_they_land_within_one_second(t
 
 
 def test_a_racy_entry_is_verified_then_trusted_and_stored_clean_once_old_enough(two, monkeypatch):
-    from pipeline_tui.core.storage import cache as cache_mod
-    from pipeline_tui.core.storage.cache import LeadCache, digest
+    from pipeline_tui.core.model import leadcache
+    from pipeline_tui.core.model.leadcache import LeadCache
+    from pipeline_tui.core.storage.cache import digest
 
     pipe, jane, _ = two
     path = pipe.lead_path(jane)
@@ -279,13 +280,14 @@ def test_a_racy_entry_is_verified_then_trusted_and_stored_clean_once_old_enough(
     assert entry.check == digest(path.read_bytes())  # racy: kept with the digest of its bytes
     warm = Pipeline(pipe.root).leads()
     assert all(lead._data is None for lead in warm)  # verified by digest, not parsed
-    monkeypatch.setattr(cache_mod, "RACY_NS", 0)  # as if the moment had passed
+    monkeypatch.setattr(leadcache, "RACY_NS", 0)  # as if the moment had passed
     Pipeline(pipe.root).leads()
     assert LeadCache.for_pipeline(pipe.root).index[key].check == ""
 
 
 def test_put_keeps_a_racy_entry_only_for_the_bytes_its_data_came_from(two):
-    from pipeline_tui.core.storage.cache import LeadCache, digest
+    from pipeline_tui.core.model.leadcache import LeadCache
+    from pipeline_tui.core.storage.cache import digest
     from pipeline_tui.core.yaml.reader import loads_bytes
 
     pipe, jane, _ = two
@@ -293,7 +295,7 @@ def test_put_keeps_a_racy_entry_only_for_the_bytes_its_data_came_from(two):
     old_bytes = path.read_bytes()
     old_data = loads_bytes(old_bytes)
     path.write_bytes(old_bytes.replace(b"value: 1000", b"value: 2000"))
-    from pipeline_tui.core.model.pipeline import stamp_of
+    from pipeline_tui.core.storage.files import stamp_of
 
     stamp = stamp_of(path.stat())
     key = f"{jane}.yaml"
@@ -335,7 +337,8 @@ def test_a_file_replaced_with_the_same_size_and_mtime_is_read_again(tmp_path):
     import subprocess
     import sys
 
-    from pipeline_tui.core.changes.ops import add_lead, init_pipeline
+    from pipeline_tui.core.changes.init import init_pipeline
+    from pipeline_tui.core.changes.leads import add_lead
 
     pipe = init_pipeline(tmp_path / "pipe")
     lead = add_lead(pipe, "Ayy Smith", "referral").lead_id

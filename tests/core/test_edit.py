@@ -10,8 +10,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from pipeline_tui.core.errors import BadInput
-from pipeline_tui.core.model.pipeline import Op, verified_edit
 from pipeline_tui.core.yaml import reader as yamlio
+from pipeline_tui.core.yaml.ops import Op, verified_edit
 
 HAND_WRITTEN = """\
 # Jane came through Bob. Keep her warm!

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline_tui.core.changes.ops import init_pipeline
-from pipeline_tui.core.importing.export import EXCEL_FIRST_HEADER, unmark_excel_cell
+from pipeline_tui.core.changes.init import init_pipeline
+from pipeline_tui.core.importing.cells import EXCEL_FIRST_HEADER, unmark_excel_cell
 from pipeline_tui.core.model.pipeline import Pipeline
 from tests.conftest import git
 
@@ -179,7 +179,7 @@ def test_plain_export_is_unchanged_and_still_round_trips(hostile, run, tmp_path)
     assert raw.startswith(b"id,name,company,") and not raw.startswith(b"\xef\xbb\xbf")
     assert b"'" + HOSTILE["plus-one"].encode() not in raw
     leads = by_id(rows_of(raw.decode("utf-8")))
-    from pipeline_tui.core.importing.rows import typed_cell
+    from pipeline_tui.core.importing.cells import typed_cell
 
     assert {k: typed_cell(leads[k]["name"]) for k in HOSTILE} == HOSTILE  # as import reads the cells
     assert leads["phone"]["phone"] == "+49 30 1234" and leads["tabbed"]["=evil"] == "@x"

@@ -8,9 +8,11 @@ import json
 
 import pytest
 
-from pipeline_tui.core.changes.ops import add_lead, init_pipeline
+from pipeline_tui.core.changes.init import init_pipeline
+from pipeline_tui.core.changes.leads import add_lead
 from pipeline_tui.core.importing.export import export_csv, export_json
-from pipeline_tui.core.importing.importer import Mapping, apply_import, plan_import
+from pipeline_tui.core.importing.importer import apply_import, plan_import
+from pipeline_tui.core.importing.plan import Mapping
 from pipeline_tui.core.model.lead import new_id
 from pipeline_tui.core.model.pipeline import Pipeline
 from tests.conftest import TODAY, git

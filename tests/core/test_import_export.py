@@ -11,9 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline_tui.core.changes.ops import add_lead, init_pipeline, undo_last
+from pipeline_tui.core.changes.init import init_pipeline
+from pipeline_tui.core.changes.leads import add_lead
+from pipeline_tui.core.changes.undo import undo_last
 from pipeline_tui.core.errors import BadInput
-from pipeline_tui.core.importing.importer import Mapping, apply_import, parse_when, plan_import
+from pipeline_tui.core.importing.importer import apply_import, parse_when, plan_import
+from pipeline_tui.core.importing.plan import Mapping
 from pipeline_tui.core.model.pipeline import Pipeline
 from tests.conftest import TODAY, commit_count, git
 

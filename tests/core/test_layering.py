@@ -26,7 +26,7 @@ def test_list_json_imports_neither_textual_nor_ruamel(pipe):
 
 def test_a_warm_list_json_parses_nothing(pipe):
     """With every lead and the playbook cached, not even the YAML reader is imported."""
-    from pipeline_tui.core.changes.ops import add_lead
+    from pipeline_tui.core.changes.leads import add_lead
     from tests.conftest import TODAY
 
     add_lead(pipe, "Jane Doe", "referral", today=TODAY)
@@ -43,7 +43,7 @@ def test_a_warm_list_json_parses_nothing(pipe):
 def test_set_runs_on_the_git_binary_and_libyaml_alone(pipe):
     """A write imports neither GitPython (165 ms) nor ruamel nor Textual, and the process runs its
     command with the garbage collector paused (the entry point's short-process setting)."""
-    from pipeline_tui.core.changes.ops import add_lead
+    from pipeline_tui.core.changes.leads import add_lead
     from tests.conftest import TODAY
 
     lead = add_lead(pipe, "Jane Doe", "referral", today=TODAY).lead_id

@@ -7,7 +7,10 @@ import re
 
 import pytest
 
-from pipeline_tui.core.changes.ops import add_lead, init_pipeline, log_activity, set_fields, undo_last
+from pipeline_tui.core.changes.activities import log_activity
+from pipeline_tui.core.changes.init import init_pipeline
+from pipeline_tui.core.changes.leads import add_lead, set_fields
+from pipeline_tui.core.changes.undo import undo_last
 from pipeline_tui.core.errors import BadInput, RepoUnusable
 from pipeline_tui.core.git.history import lead_history
 from pipeline_tui.core.model.pipeline import Pipeline

@@ -10,11 +10,13 @@ import json
 
 import pytest
 
-from pipeline_tui.core.changes.ops import add_lead, complete_next, undo_last
+from pipeline_tui.core.changes.activities import complete_next
+from pipeline_tui.core.changes.leads import add_lead
+from pipeline_tui.core.changes.undo import undo_last
 from pipeline_tui.core.errors import BadInput
 from pipeline_tui.core.git.stage_history import attach, stage_history
 from pipeline_tui.core.model.pipeline import Pipeline
-from pipeline_tui.core.model.playbook import Playbook
+from pipeline_tui.core.model.playbook_file import load_playbook
 from pipeline_tui.core.views.agenda import build_agenda
 from pipeline_tui.core.views.checks import check_pipeline
 from pipeline_tui.core.views.mix import compute_mix
@@ -89,7 +91,7 @@ def test_mix_thresholds_come_from_the_playbook(pipe):
     write_leads(pipe, skewed())
     text = (pipe.root / "pipeline.yaml").read_text().replace("max_group_share: 0.6", "max_group_share: 0.8")
     (pipe.root / "pipeline.yaml").write_text(text)
-    mix = compute_mix(Pipeline.open(pipe.root).leads(), Playbook.load(pipe.root), TODAY)
+    mix = compute_mix(Pipeline.open(pipe.root).leads(), load_playbook(pipe.root), TODAY)
     assert "group-dominant" not in {w.code for w in mix.warnings}
 
 
@@ -129,7 +131,7 @@ def test_time_in_stage_comes_from_git_history(tmp_path):
 
 
 def test_stage_history_cache_follows_new_commits(tmp_path):
-    from pipeline_tui.core.changes.ops import set_fields
+    from pipeline_tui.core.changes.leads import set_fields
 
     pipe = rotting_pipeline(tmp_path / "p")
     first = stage_history(pipe.root)

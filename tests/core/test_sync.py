@@ -9,10 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline_tui.core.changes.ops import add_lead, init_pipeline, log_activity, set_fields
+from pipeline_tui.core.changes.activities import log_activity
+from pipeline_tui.core.changes.init import init_pipeline
+from pipeline_tui.core.changes.leads import add_lead, set_fields
 from pipeline_tui.core.errors import BadInput, RepoUnusable
 from pipeline_tui.core.git.merge import merge_texts
-from pipeline_tui.core.git.sync import SyncConflict, parse_resolutions, sync
+from pipeline_tui.core.git.sync import sync
+from pipeline_tui.core.git.sync_result import SyncConflict, parse_resolutions
 from pipeline_tui.core.model.pipeline import Pipeline
 from pipeline_tui.core.yaml import reader as yamlio
 from tests.builders import make_team
@@ -390,7 +393,7 @@ def test_a_sync_killed_in_its_merge_never_passes_a_teammates_edits_off_as_mine(t
 def test_identical_log_entries_are_counted_not_collapsed(tmp_path):
     """One person logs "Left voicemail" twice on a day and a teammate once: after sync both clones hold three
     (a three-way multiset merge: n + m - k)."""
-    from pipeline_tui.core.git.merge import _merge_log
+    from pipeline_tui.core.git.fieldmerge import _merge_log
 
     a, (b,), lead, _ = make_team(tmp_path)
     for _ in range(2):

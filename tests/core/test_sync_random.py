@@ -18,9 +18,11 @@ from collections import Counter
 
 import pytest
 
-from pipeline_tui.core.changes.ops import add_lead, log_activity, remove_lead, set_fields
+from pipeline_tui.core.changes.activities import log_activity
+from pipeline_tui.core.changes.leads import add_lead, remove_lead, set_fields
 from pipeline_tui.core.git.resolve import pending, resolve
-from pipeline_tui.core.git.sync import SyncConflict, parse_resolutions, sync
+from pipeline_tui.core.git.sync import sync
+from pipeline_tui.core.git.sync_result import SyncConflict, parse_resolutions
 from pipeline_tui.core.model.pipeline import Pipeline
 from pipeline_tui.core.views.checks import check_pipeline
 from pipeline_tui.core.yaml import reader as yamlio

@@ -11,7 +11,9 @@ import time
 
 import pytest
 
-from pipeline_tui.core.changes.ops import add_lead, init_pipeline, redo_last, set_fields, undo_last
+from pipeline_tui.core.changes.init import init_pipeline
+from pipeline_tui.core.changes.leads import add_lead, set_fields
+from pipeline_tui.core.changes.undo import redo_last, undo_last
 from pipeline_tui.core.errors import BadInput, RepoUnusable
 from pipeline_tui.core.model.pipeline import Pipeline
 from tests.builders import make_team

@@ -16,7 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from pipeline_tui.core.changes.ops import add_lead, init_pipeline
+from pipeline_tui.core.changes.init import init_pipeline
+from pipeline_tui.core.changes.leads import add_lead
 from pipeline_tui.core.faults import POINTS
 from pipeline_tui.core.yaml import reader as yamlio
 from tests.conftest import TODAY, git

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline_tui.core.changes.ops import add_lead, init_pipeline
+from pipeline_tui.core.changes.init import init_pipeline
+from pipeline_tui.core.changes.leads import add_lead
 from tests.conftest import TODAY, git
 
 

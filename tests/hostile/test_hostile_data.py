@@ -187,7 +187,7 @@ def test_a_terminal_shows_nothing_but_text(hostile, args):
 
 
 def test_symlinked_leads_and_playbook_are_refused(tmp_path, run):
-    from pipeline_tui.core.changes.ops import init_pipeline
+    from pipeline_tui.core.changes.init import init_pipeline
 
     for name in ("leads", "pipeline.yaml"):
         pipe = init_pipeline(tmp_path / f"p-{name}")
@@ -236,7 +236,7 @@ def test_sync_refuses_a_pushed_symlinked_leads_folder_and_reports_a_linked_lead(
 
 @pytest.mark.parametrize("kind", ["fifo", "huge"])
 def test_a_fifo_or_huge_playbook_is_a_problem_not_a_hang(tmp_path, run, kind):
-    from pipeline_tui.core.changes.ops import init_pipeline
+    from pipeline_tui.core.changes.init import init_pipeline
 
     pipe = init_pipeline(tmp_path / "pipe")
     playbook = pipe.root / "pipeline.yaml"
@@ -258,7 +258,7 @@ def test_a_fifo_or_huge_playbook_is_a_problem_not_a_hang(tmp_path, run, kind):
 def test_a_script_or_an_emoji_keeps_its_joiners(hostile, tmp_path, run):
     """What the refusals must not refuse: Persian with a zero-width non-joiner, an emoji family joined by
     ZWJ, a heart with its variation selector, accents, CJK."""
-    from pipeline_tui.core.changes.ops import init_pipeline
+    from pipeline_tui.core.changes.init import init_pipeline
 
     pipe = init_pipeline(tmp_path / "p")
     for name in ("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", "\U0001f468\u200d\U0001f469\u200d\U0001f467 Family",

@@ -11,7 +11,8 @@ import sys
 
 import pytest
 
-from pipeline_tui.core.changes.ops import add_lead, init_pipeline
+from pipeline_tui.core.changes.init import init_pipeline
+from pipeline_tui.core.changes.leads import add_lead
 from tests.conftest import TODAY, git
 
 LIMIT_BYTES = 1024 * 1024 * 1024  # 1 GB of address space for each command: an alias bomb must not pass

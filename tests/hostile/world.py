@@ -10,7 +10,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from pipeline_tui.core.changes.ops import init_pipeline
+from pipeline_tui.core.changes.init import init_pipeline
 from pipeline_tui.core.model.playbook import INIT_TEXT
 
 # Each escape family a terminal acts on, as YAML double-quoted escapes (the file itself stays printable).

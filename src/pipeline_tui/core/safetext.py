@@ -177,3 +177,23 @@ def walk_strings(value: object, path: tuple = ()):  # noqa: ANN201
     elif isinstance(value, list):
         for i, v in enumerate(value):
             yield from walk_strings(v, (*path, i))
+
+
+def shown(value: object, quoted: bool = False, limit: int = 0) -> str:
+    """A field's value as one line of text in a message: `(none)` for no value; `quoted` as JSON (strings in
+    quotes, so `""` and `"0"` read as what they are), else dates as ISO, lists comma-separated, a mapping as
+    `{...}`; always `visible`, and cut to `limit` characters (0: whole) with `...`."""
+    if value is None:
+        return "(none)"
+    if quoted:
+        import json
+
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    elif isinstance(value, list):
+        text = ", ".join(str(v) for v in value) or "[]"
+    elif isinstance(value, dict):
+        text = "{...}"
+    else:
+        text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    text = visible(text)
+    return text if not limit or len(text) <= limit else text[: limit - 3] + "..."

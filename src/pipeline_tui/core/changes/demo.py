@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from pipeline_tui.core import faults
-from pipeline_tui.core.changes.ops import init_pipeline
+from pipeline_tui.core.changes.init import init_pipeline
 from pipeline_tui.core.dates import as_date, as_datetime
 from pipeline_tui.core.errors import BadInput
 from pipeline_tui.core.git.repo import GitRepo
 from pipeline_tui.core.model.pipeline import LEADS_DIR, Pipeline
-from pipeline_tui.core.model.playbook import PLAYBOOK_FILE
+from pipeline_tui.core.model.vocabulary import PLAYBOOK_FILE
 from pipeline_tui.core.yaml import reader as yamlio
 from pipeline_tui.core.yaml.edit import render_mapping
 

@@ -21,9 +21,9 @@ import tempfile
 from pathlib import Path
 
 from pipeline_tui.core.errors import BadInput
+from pipeline_tui.core.git.pending import file_bytes
 from pipeline_tui.core.git.repo import TRAILER, UNDOES, GitRepo
 from pipeline_tui.core.model.pipeline import Pipeline
-from pipeline_tui.core.storage.pending import file_bytes
 
 REDOES = "Pipeline-Redoes"
 
@@ -113,8 +113,8 @@ def _merge(current: bytes, base: bytes, other: bytes) -> bytes | None:
 def revert_commit(pipe: Pipeline, redo: bool = False) -> tuple[str, str, str]:
     """Undo (or redo) as described above; (the commit reverted, its subject, the new commit)."""
     from pipeline_tui.core import faults
-    from pipeline_tui.core.model.pipeline import atomic_write
-    from pipeline_tui.core.storage import pending
+    from pipeline_tui.core.git import pending
+    from pipeline_tui.core.storage.files import atomic_write
 
     repo = GitRepo(pipe.root)
     repo.require_identity()
@@ -211,14 +211,14 @@ def _changes(repo: GitRepo, target: _Commit, scope: list[str], boundary: list[st
 
 
 def undo_last(pipe: Pipeline):  # noqa: ANN201 - ops.Change
-    from pipeline_tui.core.changes.ops import Change
+    from pipeline_tui.core.changes.change import Change
 
     sha, subject, new = revert_commit(pipe)
     return Change(subject.split(":", 1)[0], f"undid {sha[:8]}: {subject}", new)
 
 
 def redo_last(pipe: Pipeline):  # noqa: ANN201 - ops.Change
-    from pipeline_tui.core.changes.ops import Change
+    from pipeline_tui.core.changes.change import Change
 
     sha, subject, new = revert_commit(pipe, redo=True)
     original = subject.removeprefix("undo: ")

@@ -23,182 +23,34 @@ by data instead.
 from __future__ import annotations
 
 import re
-import subprocess
-import tempfile
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-_KEY = re.compile(r"""(?:(?P<plain>[A-Za-z0-9_][A-Za-z0-9_ ./-]*?)|"(?P<dq>[^"\\\n]*)"|'(?P<sq>[^'\n]*)')[ ]*:(?=[ \n]|$)""")
-_DATE = re.compile(r"""(?:^|[\s{,])date:[ ]*['"]?(\d{4}-\d\d-\d\d[^'"\s#,}]*)""")
-
-
-class CannotCut(Exception):
-    """The text is not in the shape this module follows; the caller merges by data."""
-
-
-@dataclass
-class Entry:
-    key: str
-    lead: str  # comment lines just above the key's line
-    body: str  # the key's line and its value's lines
-
-    @property
-    def text(self) -> str:
-        return self.lead + self.body
-
-
-@dataclass
-class Block:
-    head: str  # what comes before the first key (comments, `---`, blank lines)
-    entries: dict[str, Entry]
-    indent: int
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
-
-
-def _is_comment(line: str) -> bool:
-    return line.lstrip(" ").startswith("#")
-
-
-_FIRST = re.compile(r"^( *)[^ \r\n#]", re.M)
-_RISKY = re.compile(r"^ *\t|(?:^|[\s\[{,:-])[&*][^\s,\[\]{}]", re.M)
-_DOC_MARK = re.compile(r"\n(?:---|\.\.\.)(?:[ \r\n]|$)")
-
-
-def _line_at(text: str, start: int) -> str:
-    end = text.find("\n", start)
-    return text[start:] if end < 0 else text[start:end + 1]
-
-
-def _back_over_comments(text: str, start: int, lo: int, ind: int) -> int:
-    """Where an entry starting at `start` really begins: the comment lines (at the entry's indentation or
-    left of it) just above it go with it; blank lines between stay with what is above."""
-    j = start
-    while j > lo:
-        prev = text.rfind("\n", 0, j - 1) + 1
-        line = text[prev:j]
-        stripped = line.lstrip(" ")
-        if not stripped.strip():
-            j = prev
-            continue
-        if stripped.startswith("#") and len(line) - len(stripped) <= ind:
-            j = prev
-            continue
-        break
-    while j < start:  # blank lines at the top of the run stay with the entry above
-        line = _line_at(text, j)
-        if line.strip():
-            break
-        j += len(line)
-    return j
-
-
-def _starts(text: str, ind: int, pos: int = 0) -> list[int]:
-    """Offsets of the lines whose content begins exactly at column `ind` (comments aside)."""
-    return [m.start() + pos for m in re.finditer(rf"^ {{{ind}}}(?=[^ \r\n#])", text[pos:], re.M)]
-
-
-def cut(text: str) -> Block:
-    """The block mapping `text` holds (at any indentation), cut into entries."""
-    if _RISKY.search(text) or text.startswith("%") or _DOC_MARK.search(text):
-        raise CannotCut("tabs in indentation, anchors and aliases, or several documents")
-    if text and not text.endswith("\n") and ("|" in text or ">" in text):
-        raise CannotCut("a block scalar may end the file without a line break")
-    pos = len(_line_at(text, 0)) if text.startswith("---") else 0
-    m = _FIRST.search(text, pos)
-    if m is None:
-        return Block(text, {}, 0)
-    ind = len(m.group(1))
-    if ind and re.search(rf"^ {{0,{ind - 1}}}[^ \r\n#]", text[pos:], re.M):
-        raise CannotCut("a line left of the mapping")
-    starts: list[tuple[int, str]] = []
-    seen: set[str] = set()
-    for at in _starts(text, ind, pos):
-        rest = _line_at(text, at)[ind:]
-        if rest.startswith("- ") or rest.rstrip("\r\n") == "-":
-            if not starts:
-                raise CannotCut("a list, not a mapping")
-            continue  # an indentless list belongs to the key above
-        km = _KEY.match(rest)
-        if not km:
-            raise CannotCut(f"not a key line: {rest!r}")
-        key = km.group("plain") if km.group("plain") is not None else (km.group("dq") if km.group("dq") is not None
-                                                                       else km.group("sq"))
-        if key in seen:
-            raise CannotCut("a key twice")
-        seen.add(key)
-        starts.append((at, key))
-    cuts = []
-    for n, (at, _key) in enumerate(starts):
-        lo = starts[n - 1][0] + len(_line_at(text, starts[n - 1][0])) if n else pos
-        cuts.append(_back_over_comments(text, at, lo, ind) if n else at)
-    if starts:  # comments above the first key stay in the head
-        cuts[0] = starts[0][0]
-    head = text[: cuts[0]] if starts else text
-    entries = {}
-    for n, (at, key) in enumerate(starts):
-        end = cuts[n + 1] if n + 1 < len(starts) else len(text)
-        entries[key] = Entry(key, text[cuts[n]:at], text[at:end])
-    return Block(head, entries, ind)
-
-
-def line_merge(base: str, ours: str, theirs: str) -> str | None:
-    """git's own line merge of three texts, when it is clean."""
-    if ours == theirs or theirs == base:
-        return ours
-    if ours == base:
-        return theirs
-    with tempfile.TemporaryDirectory(prefix="pipeline-merge-") as tmp:
-        paths = []
-        for name, text in (("ours", ours), ("base", base), ("theirs", theirs)):
-            p = Path(tmp) / name
-            p.write_text(text, encoding="utf-8", newline="")
-            paths.append(str(p))
-        try:
-            res = subprocess.run(["git", "merge-file", "-p", *paths], capture_output=True, check=False)
-        except OSError:
-            return None
-        if res.returncode != 0:
-            return None
-        return res.stdout.decode("utf-8", "replace")
-
-
-def comments_merge(base: str, ours: str, theirs: str) -> str:
-    """Lines of comments (and blank lines) both sides changed: git's line merge when clean, else ours
-    followed by the lines only theirs added (nothing either side wrote is dropped)."""
-    merged = line_merge(base, ours, theirs)
-    if merged is not None:
-        return merged
-    had = set(base.splitlines()) | set(ours.splitlines())
-    extra = [ln for ln in theirs.splitlines(keepends=True) if ln.rstrip("\r\n") not in had]
-    return _ended(ours) + "".join(extra)
-
-
-def _ended(text: str) -> str:
-    return text if not text or text.endswith("\n") else text + "\n"
-
-
-def _added_comments(base: str, side: str, other: str) -> str:
-    """Full-line comments `side` added (not in the base) that `other` does not have."""
-    had = {ln.strip() for ln in base.splitlines()} | {ln.strip() for ln in other.splitlines()}
-    return "".join(_ended(ln) for ln in side.splitlines(keepends=True)
-                   if _is_comment(ln) and ln.strip() not in had)
-
+from pipeline_tui.core.git.blocks import (
+    DATE_RE,
+    FIRST_RE,
+    Entry,
+    added_comments,
+    back_over_comments,
+    comments_merge,
+    cut,
+    ended,
+    entry_starts,
+    indent_of,
+    line_at,
+    line_merge,
+)
 
 # --- lists of items ------------------------------------------------------------------------------------
 
 def _items(body: str) -> tuple[str, list[str], int] | None:
     """A key line followed by a block list: (the key line, each item's text, the items' indentation);
     None when the value is something else. An empty flow list (`log: []`) has no items."""
-    first = _line_at(body, 0)
+    first = line_at(body, 0)
     rest = body[len(first):]
     after = first.split(":", 1)[1].split(" #", 1)[0].strip() if ":" in first else ""
-    m = _FIRST.search(rest)
+    m = FIRST_RE.search(rest)
     if after == "[]" and m is None:
         return first, [], -1
     if after or m is None:
@@ -208,10 +60,10 @@ def _items(body: str) -> tuple[str, list[str], int] | None:
         return None
     if ind and re.search(rf"^ {{0,{ind - 1}}}[^ \r\n#]", rest, re.M):
         return None
-    starts = _starts(rest, ind)
+    starts = entry_starts(rest, ind)
     if any(not (rest.startswith("- ", s + ind) or rest[s + ind:s + ind + 2].rstrip("\r\n") == "-") for s in starts):
         return None  # something at the items' indentation that is not an item
-    cuts = [starts[0]] + [_back_over_comments(rest, s, starts[n] + 1, ind) for n, s in enumerate(starts[1:])]
+    cuts = [starts[0]] + [back_over_comments(rest, s, starts[n] + 1, ind) for n, s in enumerate(starts[1:])]
     first += rest[: cuts[0]]  # lines between the key line and the first item
     texts = [rest[c: cuts[n + 1] if n + 1 < len(cuts) else len(rest)] for n, c in enumerate(cuts)]
     return first, texts, ind
@@ -228,12 +80,12 @@ def _shift(text: str, by: int) -> str:
         elif by > 0:
             out.append(" " * by + ln)
         else:
-            out.append(ln[min(-by, _indent(ln)):])
+            out.append(ln[min(-by, indent_of(ln)):])
     return "".join(out)
 
 
 def _date_of(item: str) -> str:
-    m = _DATE.search(item)
+    m = DATE_RE.search(item)
     return m.group(1) if m else ""
 
 
@@ -285,10 +137,10 @@ def merge_items(base: list[str], ours: list[str], theirs: list[str], ind: tuple[
         old = base_same.pop(0) if base_same else ""
         if other == text:
             return text
-        merged = line_merge(_ended(old), _ended(text), _ended(other))
+        merged = line_merge(ended(old), ended(text), ended(other))
         if merged is not None and key_of(merged) == k:
             return merged
-        return _added_comments(old, other, text) + text  # their new comment lines, above the item
+        return added_comments(old, other, text) + text  # their new comment lines, above the item
 
     middle = multiset_merge(db, do, dt, mo, mt, _date_of, both)
     return ko[:p] + middle + (ko[len(ko) - q:] if q else [])
@@ -368,7 +220,7 @@ class Merger:
             text = self.entry(path + (key,), be, oe, te)
             if text is not None:
                 chosen[key] = text
-        out = _ended(head) if head and chosen else head
+        out = ended(head) if head and chosen else head
         first, second = list(o.entries), list(t.entries)
         if [k for k in first if k in b.entries] == [k for k in b.entries if k in first] and \
                 [k for k in second if k in b.entries] != [k for k in b.entries if k in second]:
@@ -377,7 +229,7 @@ class Merger:
         if not path:
             self.order = order
         for n, key in enumerate(order):
-            out += chosen[key] if n == len(order) - 1 else _ended(chosen[key])
+            out += chosen[key] if n == len(order) - 1 else ended(chosen[key])
         return out
 
     def entry(self, path: tuple[str, ...], be: Entry | None, oe: Entry | None, te: Entry | None) -> str | None:
@@ -437,11 +289,11 @@ class Merger:
         lined = line_merge(base or "", winner, loser)
         if lined is not None and self.parse(lined) == self.parse(winner):
             return lined
-        extra = _added_comments(base or "", loser, winner)
+        extra = added_comments(base or "", loser, winner)
         if not extra:
             return winner
         first, sep, rest = winner.partition("\n")
-        return first + sep + extra + rest if sep else _ended(winner) + extra
+        return first + sep + extra + rest if sep else ended(winner) + extra
 
     def _nested(self, path: tuple[str, ...], b: str | None, o: str, t: str) -> str | None:
         parts = []
@@ -474,7 +326,7 @@ class Merger:
             return None  # every item gone: the data merge writes the empty list
         self.log_lengths[path] = len(items)
         first = tl if oi < 0 else (line_merge(bl, ol, tl) or ol)  # ours was `log: []`: theirs' key line
-        return _ended(first) + "".join(_ended(x) for x in items[:-1]) + items[-1]
+        return ended(first) + "".join(ended(x) for x in items[:-1]) + items[-1]
 
 
 GONE = object()  # a value deleted on one side

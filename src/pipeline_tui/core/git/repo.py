@@ -18,36 +18,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline_tui.core import faults
-from pipeline_tui.core.errors import RepoUnusable
+from pipeline_tui.core.errors import PipelineError, RepoUnusable
+from pipeline_tui.core.git.binary import (
+    IDENTITY_HELP,
+    MANY_PATHS,
+    GitFailed,
+    config_text,
+    find_plain_repo,
+    git_env,
+    git_error_text,
+    git_module,
+    git_on_path,
+    refuse_dubious,
+)
 
 TRAILER = "Pipeline-Action"
 UNDOES = "Pipeline-Undoes"
-IDENTITY_HELP = (
-    "git does not know who you are, so it cannot commit. Run: "
-    'git config --global user.name "Your Name" && git config --global user.email you@example.com'
-)
-
-
-def git_on_path() -> bool:
-    """Whether a `git` program is on PATH (shutil.which's test, without importing shutil)."""
-    return any(os.access(os.path.join(d, "git"), os.X_OK) for d in os.get_exec_path() if d)
-
-
-def _git_module():  # noqa: ANN202
-    if not git_on_path():
-        raise RepoUnusable("git is not installed or not on PATH; install git (https://git-scm.com) and try again")
-    import git  # lazy: costly import
-
-    return git
-
-
-MANY_PATHS = 1000  # more pathspecs than this go to git on standard input
-
-
-def _env_git() -> dict[str, str]:
-    # No prompts; and no optional locks: a `git status` that reads (the TUI's health check, `check`) would
-    # take index.lock to refresh the index, and a commit starting then fails with "index.lock: File exists".
-    return {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
 
 
 @dataclass(slots=True)
@@ -57,64 +43,6 @@ class CommitInfo:
     email: str
     date: str
     subject: str
-
-
-def _find_plain_repo(path: Path, ignore_env: bool = False) -> tuple[Path, Path] | None:
-    """(work tree, .git folder) of an ordinary repository holding path; None when git must be asked."""
-    if not ignore_env and any(v in os.environ for v in ("GIT_DIR", "GIT_WORK_TREE", "GIT_CEILING_DIRECTORIES")):
-        return None
-    here = path.resolve()
-    for folder in (here, *here.parents):
-        dot = folder / ".git"
-        if dot.is_dir() and (dot / "HEAD").is_file():
-            return folder, dot
-        if dot.exists():
-            return None  # a .git file (worktree, submodule): let git resolve it
-    return None
-
-
-class GitFailed(Exception):
-    """A git command exited non-zero; `stderr` (and what it printed on stdout, where hooks often write) says why."""
-
-    def __init__(self, args: tuple[str, ...], stderr: str, returncode: int = 1, stdout: str = ""):
-        self.args_run = args
-        self.stderr = stderr
-        self.stdout = stdout
-        self.returncode = returncode
-        super().__init__(f"git {' '.join(args[:2])}: {stderr.strip()}")
-
-
-DUBIOUS = "dubious ownership"
-
-
-def refuse_dubious(stderr: str) -> None:
-    """git refuses a repository another user owns (`safe.directory`): say so with git's own advice, exit 3,
-    instead of reading its silence as "nothing to commit" or "no history"."""
-    if DUBIOUS not in stderr:
-        return
-    advice = next((ln.strip() for ln in stderr.splitlines() if "safe.directory" in ln and "git config" in ln), "")
-    where = next((ln.split("'", 2)[1] for ln in stderr.splitlines() if DUBIOUS in ln and "'" in ln), "this repository")
-    raise RepoUnusable(f"git refuses to work in {where}: it is owned by another user (dubious ownership). If you "
-                       f"trust it, run: {advice or 'git config --global --add safe.directory ' + where}")
-
-
-def check_ownership(path: Path) -> None:
-    """Before anything reads git's answers: is this a repository git refuses for its owner? One `stat` when
-    the repository is ours (the common case); git itself is asked only when another user owns it."""
-    found = _find_plain_repo(Path(path))
-    if found is not None and hasattr(os, "geteuid"):
-        top, dot = found
-        try:
-            mine = os.stat(top).st_uid == os.geteuid() and os.stat(dot).st_uid == os.geteuid()
-        except OSError:
-            mine = False
-        if mine:
-            return
-    if not git_on_path():
-        return
-    res = subprocess.run(["git", "rev-parse", "--git-dir"], cwd=path, capture_output=True, text=True,
-                         env={**os.environ, **_env_git()})
-    refuse_dubious(res.stderr)
 
 
 class GitRepo:
@@ -131,13 +59,13 @@ class GitRepo:
         path = Path(path)
         if not path.exists():
             raise RepoUnusable(f"{path} does not exist; run `pipeline init {path}`")
-        found = _find_plain_repo(path)
+        found = find_plain_repo(path)
         if found is not None:  # the common case, found without starting a process
             self.top, self.git_dir = found
         else:  # worktrees, submodules, GIT_DIR, bare repositories: ask git
             res = subprocess.run(["git", "rev-parse", "--is-bare-repository", "--absolute-git-dir",
                                   "--show-toplevel"], cwd=path, capture_output=True, text=True,
-                                 env={**os.environ, **_env_git()})
+                                 env={**os.environ, **git_env()})
             lines = res.stdout.splitlines()
             if res.returncode != 0 or not lines:
                 raise RepoUnusable(f"{path} is not inside a git repository; run `pipeline init {path}`")
@@ -145,7 +73,7 @@ class GitRepo:
                 raise RepoUnusable(f"{path} is a bare git repository; clone it to work in it")
             self.git_dir = Path(lines[1]).resolve()
             self.top = Path(lines[2]).resolve()
-            own = _find_plain_repo(path, ignore_env=True)  # the repository the pipeline's folder is in
+            own = find_plain_repo(path, ignore_env=True)  # the repository the pipeline's folder is in
             if not path.resolve().is_relative_to(self.top) or (own is not None and own[1].resolve() != self.git_dir):
                 raise RepoUnusable(f"git is set to work in {self.top} (GIT_DIR or GIT_WORK_TREE), which does not "
                                    f"hold the pipeline {path}; unset them, or run from that repository")
@@ -156,7 +84,7 @@ class GitRepo:
     def repo(self):  # noqa: ANN201 - GitPython's Repo
         """GitPython's Repo (imported on first use: it costs ~165 ms); reads history and blobs."""
         if self._repo is None:
-            git = _git_module()
+            git = git_module()
             self._git = git
             self._repo = git.Repo(self.top)
         return self._repo
@@ -166,7 +94,7 @@ class GitRepo:
         """GitPython's command object, with prompts off."""
         if self._cmd is None:
             self._cmd = self.repo.git
-            self._cmd.update_environment(**_env_git())
+            self._cmd.update_environment(**git_env())
         return self._cmd
 
     def run(self, *args: str, check: bool = True, paths: list[str] | None = None) -> str:
@@ -180,7 +108,7 @@ class GitRepo:
         elif paths is not None:
             args = (*args, "--", *paths)
         res = subprocess.run(["git", *args], cwd=self.top, capture_output=True, text=True, input=stdin,
-                             env={**os.environ, **_env_git()})
+                             env={**os.environ, **git_env()})
         if res.returncode != 0:
             refuse_dubious(res.stderr)  # even when the caller tolerates failure: never read it as "nothing"
             if check:
@@ -217,7 +145,7 @@ class GitRepo:
     def shared_mode(self) -> int | None:
         """The file mode `core.sharedRepository` asks for (group: 0664, all: 0664 readable by all, 0xxx as
         given), or None when the repository is not shared. Read from .git/config: no process."""
-        if "sharedrepository" not in _config_text(self.git_dir):
+        if "sharedrepository" not in config_text(self.git_dir):
             return None
         value = self.run("config", "--get", "core.sharedRepository", check=False).strip().lower()
         if value in ("group", "true", "1"):
@@ -242,7 +170,9 @@ class GitRepo:
             with exclusive(lock_path, timeout, self.shared_mode() or 0o644):
                 self._refuse_index_lock()
                 if (self.git_dir / "pipeline-pending.json").exists():  # a multi-file write was killed
-                    from pipeline_tui.core.storage import pending
+                    from pipeline_tui.core.git import (
+                        pending,  # the journal of many-file writes: rolled back here
+                    )
 
                     pending.recover(self)
                 # never write into a merge, rebase, cherry-pick or revert git left half done: a commit then
@@ -303,14 +233,14 @@ class GitRepo:
     def _commit_failure(self, exc: GitFailed) -> str:
         """Why a commit failed, in one line: a hook's own words, git's words, or what to check."""
         hooks = [h for h in ("pre-commit", "commit-msg", "prepare-commit-msg") if self._hook(h)]
-        said = _git_error(exc, with_stdout=True)
+        said = git_error_text(exc, with_stdout=True)
         if hooks and said:
             return f"a git hook of this repository ({', '.join(hooks)}) refused the commit: {said}"
         return f"git commit failed: {said}"
 
     def _hook(self, name: str) -> bool:
         hooks_dir = self.run("config", "--get", "core.hooksPath", check=False).strip() if (
-            "hookspath" in _config_text(self.git_dir)) else ""
+            "hookspath" in config_text(self.git_dir)) else ""
         folder = (self.top / hooks_dir) if hooks_dir else self.git_dir / "hooks"
         path = folder / name
         return path.is_file() and os.access(path, os.X_OK)
@@ -395,31 +325,27 @@ class GitRepo:
         return not self.run("diff", "--cached", "--name-only", "--", self.rel(path), check=False).strip()
 
 
+def recover_before_reading(root: Path) -> None:
+    """Every command starts here: when a guarded write was killed (its journal is there: one `stat`), put its
+    files back before anything reads them. If that cannot happen now (git busy), say so and go on."""
+    from pipeline_tui.core.git.pending import JOURNAL, announce, journal_path
+
+    found = find_plain_repo(Path(root))
+    if found is not None and not (found[1] / JOURNAL).exists():
+        return
+    try:
+        repo = GitRepo(root)
+        if not journal_path(repo).exists():
+            return
+        with repo.write_lock():  # recovers
+            pass
+    except PipelineError as exc:
+        announce(f"an interrupted write left files half written and they cannot be put back yet: {exc.message}")
+
+
 def _with_trailers(message: str, action: str, extra: dict[str, str] | None) -> str:
     """The commit message with our trailers, which `undo` reads back."""
     trailers = {TRAILER: action, **(extra or {})}
     return message + "\n\n" + "\n".join(f"{k}: {v}" for k, v in trailers.items())
 
 
-def _config_text(git_dir: Path) -> str:
-    try:
-        return (git_dir / "config").read_text(encoding="utf-8", errors="replace").lower()
-    except OSError:
-        return ""
-
-
-def _git_error(exc: Exception, with_stdout: bool = False) -> str:
-    """git's reason in one line, without its `hint:` lines; when git said nothing, what was run and what to check."""
-    stderr = getattr(exc, "stderr", "") or ""
-    if with_stdout:
-        stderr = f"{stderr}\n{getattr(exc, 'stdout', '') or ''}"
-    lines = [line.strip() for line in str(stderr).splitlines() if line.strip() and not line.startswith("hint:")]
-    text = " ".join(lines).removeprefix("stderr: ").strip("' ")
-    if "Please tell me who you are" in text or "Author identity unknown" in text or "empty ident" in text:
-        return IDENTITY_HELP
-    if text:
-        return text
-    args = " ".join(getattr(exc, "args_run", ()) or ())
-    code = getattr(exc, "returncode", None)
-    return (f"`git {args}` exited with code {code} and gave no reason; check that the repository is writable "
-            "and the disk has space (git status shows its state)")

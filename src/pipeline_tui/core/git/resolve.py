@@ -10,16 +10,17 @@ takes it back). Every command refuses to change a lead that still holds a record
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline_tui.core.errors import BadInput, YamlProblem
-from pipeline_tui.core.git.merge import MISSING, RECORD_KEY, merge_texts, value_at
-from pipeline_tui.core.model.pipeline import PLAYBOOK_FILE, Op, Pipeline, edit_text
-from pipeline_tui.core.safetext import visible
+from pipeline_tui.core.git.fieldmerge import MISSING, value_at
+from pipeline_tui.core.git.merge import RECORD_KEY, merge_texts
+from pipeline_tui.core.model.pipeline import PLAYBOOK_FILE, Pipeline
+from pipeline_tui.core.safetext import shown, visible
 from pipeline_tui.core.storage.files import MAX_BYTES, read_limited
 from pipeline_tui.core.yaml import reader as yamlio
+from pipeline_tui.core.yaml.ops import Op, edit_text
 
 SIDES = ("ours", "theirs")
 _NOTE_START = "# changed differently on two sides of a merge"
@@ -83,15 +84,11 @@ class Pending:
             if key == "(file)":
                 out.append(f"{self.path}: two versions of the whole file; pipeline resolve {self.ref} all=ours|theirs")
                 continue
-            out.append(f"{self.path}: {visible(key)}: ours {_q(item, 'ours')}, theirs {_q(item, 'theirs')}"
-                       f" (was {_q(item, 'base')}); pipeline resolve {self.ref} {visible(key)}=ours|theirs")
+            ours, theirs, base = (shown(yamlio.plain_data(item[side]), quoted=True) if side in item else "(none)"
+                                  for side in ("ours", "theirs", "base"))
+            out.append(f"{self.path}: {visible(key)}: ours {ours}, theirs {theirs}"
+                       f" (was {base}); pipeline resolve {self.ref} {visible(key)}=ours|theirs")
         return out
-
-
-def _q(item: dict, side: str) -> str:
-    if side not in item:
-        return "(none)"
-    return visible(json.dumps(yamlio.plain_data(item[side]), ensure_ascii=False, default=str))
 
 
 def _target(pipe: Pipeline, ref: str) -> tuple[str, Path, str]:
@@ -179,7 +176,7 @@ def resolve(pipe: Pipeline, ref: str, choices: dict[str, str]) -> tuple[str, lis
     """Apply `choices` ({dotted key | "*": "ours" | "theirs"}) to one file and commit. Returns the commit
     message's summary and what is still to choose."""
     from pipeline_tui.core.git.repo import GitRepo
-    from pipeline_tui.core.model.pipeline import atomic_write
+    from pipeline_tui.core.storage.files import atomic_write
 
     for side in choices.values():
         if side not in SIDES:

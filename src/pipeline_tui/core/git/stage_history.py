@@ -133,7 +133,8 @@ def _cache_file(root: Path) -> Path:
 def stage_history(root: Path, use_cache: bool = True) -> StageHistory:
     """Every lead's add time and stage changes, as of HEAD (empty when there is no git history)."""
     from pipeline_tui.core.errors import PipelineError
-    from pipeline_tui.core.git.repo import GitFailed, GitRepo
+    from pipeline_tui.core.git.binary import GitFailed
+    from pipeline_tui.core.git.repo import GitRepo
 
     try:
         repo = GitRepo(root)

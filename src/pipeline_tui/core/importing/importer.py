@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline_tui.core.errors import BadInput
@@ -27,141 +26,22 @@ from pipeline_tui.core.importing.crm import (
     COLUMN_NAMES,
     SOURCE_VALUES,
     STAGE_VALUES,
-    column_field,
 )
+from pipeline_tui.core.importing.plan import Mapping, Plan, RowResult, map_columns
 from pipeline_tui.core.importing.table import Table, norm, read_table
 from pipeline_tui.core.importing.values import parse_when  # noqa: F401 - part of this module's API
 from pipeline_tui.core.model.pipeline import Pipeline
 
-__all__ = ["COLUMN_NAMES", "SOURCE_VALUES", "STAGE_VALUES", "Mapping", "Plan", "RowResult", "apply_import",
+__all__ = ["COLUMN_NAMES", "SOURCE_VALUES", "STAGE_VALUES", "apply_import",
            "norm", "parse_when", "plan_import"]
-
-
-@dataclass
-class Mapping:
-    """How columns and values map to the playbook; built from defaults, a mapping file and flags."""
-
-    columns: dict[str, str] = field(default_factory=dict)  # header as in the file -> field (or "" to drop it)
-    sources: dict[str, str] = field(default_factory=dict)  # normalised CRM value -> playbook source
-    stages: dict[str, str] = field(default_factory=dict)  # normalised CRM value -> playbook stage
-    owners: dict[str, str] = field(default_factory=dict)  # normalised CRM owner -> team member
-    default_source: str | None = None
-    default_owner: str | None = None
-    default_stage: str | None = None
-    day_first: bool | None = None  # dates like 01/11/2026: None = work it out from the column
-
-    @classmethod
-    def load(cls, path: Path | None) -> Mapping:
-        m = cls()
-        if path is None:
-            return m
-        from pipeline_tui.core.yaml import reader as yamlio
-
-        try:
-            data = yamlio.loads_bytes(Path(path).read_bytes())
-        except OSError as exc:
-            raise BadInput(f"cannot read the mapping file: {exc.strerror}", path=str(path)) from None
-        if not isinstance(data, dict):
-            raise BadInput("a mapping file is a mapping: columns:, sources:, stages:, owners:, defaults:",
-                           path=str(path))
-        for section in ("columns", "sources", "stages", "owners"):
-            conf = data.get(section) or {}
-            if not isinstance(conf, dict):
-                raise BadInput(f"{section}: must map names to names", path=str(path))
-            target = getattr(m, section)
-            for k, v in conf.items():
-                target[str(k) if section == "columns" else norm(k)] = "" if v is None else str(v)
-        defaults = data.get("defaults") or {}
-        if isinstance(defaults, dict):
-            m.default_source = defaults.get("source") or m.default_source
-            m.default_owner = defaults.get("owner") or m.default_owner
-            m.default_stage = defaults.get("stage") or m.default_stage
-            if "day_first" in defaults:
-                m.day_first = bool(defaults["day_first"])
-        return m
-
-    def add_flags(self, columns=(), sources=(), stages=(), owners=()) -> None:  # noqa: ANN001
-        for items, target, key_norm in ((columns, self.columns, False), (sources, self.sources, True),
-                                        (stages, self.stages, True), (owners, self.owners, True)):
-            for item in items:
-                left, sep, right = item.rpartition("=")
-                if not sep or not left.strip():
-                    raise BadInput(f"{item!r}: write NAME=VALUE, for example 'Lead Source=source' or 'Web=inbound-web'")
-                target[norm(left) if key_norm else left.strip()] = right.strip()
-
-
-@dataclass
-class RowResult:
-    row: int
-    status: str  # new | duplicate | merge | error | skipped
-    reason: str = ""
-    data: dict = field(default_factory=dict)
-    lead_id: str = ""  # the new id, or the existing lead a duplicate matches
-    dropped: list[str] = field(default_factory=list)  # cells not used in their field (kept under extra:)
-    text: str = ""  # the lead's YAML, once written and read back as `data` in the plan
-
-    def as_json(self) -> dict:
-        from pipeline_tui.core.yaml.reader import plain_data
-
-        return {"row": self.row, "status": self.status, "reason": self.reason, "lead": self.lead_id or None,
-                "name": self.data.get("name"), "dropped": self.dropped} | (
-            {"data": plain_data(self.data)} if self.status == "new" else {})
-
-
-@dataclass
-class Plan:
-    path: str
-    encoding: str = ""
-    delimiter: str = ""
-    columns: dict[str, str] = field(default_factory=dict)  # header -> field
-    ignored: list[str] = field(default_factory=list)  # dropped on the person's word (--map-column 'X=')
-    kept: list[str] = field(default_factory=list)  # columns with no field: their values go under extra:
-    source_values: dict[str, tuple[str, int]] = field(default_factory=dict)  # value -> (source, rows)
-    stage_values: dict[str, tuple[str, int]] = field(default_factory=dict)
-    rows: list[RowResult] = field(default_factory=list)
-    duplicates: str = "skip"
-    notes: list[str] = field(default_factory=list)
-    own_format: bool = False  # written by `pipeline export`: every column is its key, cells typed values
-
-    def count(self, status: str) -> int:
-        return sum(1 for r in self.rows if r.status == status)
-
-    def as_json(self) -> dict:
-        return {
-            "file": self.path, "encoding": self.encoding, "delimiter": self.delimiter,
-            "columns": self.columns, "ignored_columns": self.ignored, "kept_columns": self.kept,
-            "sources": {k: {"source": v, "rows": n} for k, (v, n) in self.source_values.items()},
-            "stages": {k: {"stage": v, "rows": n} for k, (v, n) in self.stage_values.items()},
-            "new": self.count("new"), "duplicates": self.count("duplicate"), "merged": self.count("merge"),
-            "errors": self.count("error"), "skipped": self.count("skipped"), "notes": self.notes,
-            "rows": [r.as_json() for r in self.rows],
-        }
-
-
-def map_columns(header: list[str], mapping: Mapping) -> tuple[dict[str, str], list[str], list[str]]:
-    """(header -> field, headers dropped on the person's word, headers kept under extra:)."""
-    close_style = any(norm(h) == "primary contact name" for h in header)
-    out: dict[str, str] = {}
-    ignored, kept = [], []
-    for h in header:
-        explicit = mapping.columns.get(h, mapping.columns.get(norm(h)))
-        if explicit is not None:
-            key = explicit
-        else:
-            key = column_field(h, close_style)
-        if key:
-            out[h] = key
-        elif explicit == "":
-            ignored.append(h)
-        elif h:
-            kept.append(h)
-    return out, ignored, kept
 
 
 def plan_import(pipe: Pipeline, path: Path, mapping: Mapping | None = None, duplicates: str = "skip",
                 today: dt.date | None = None) -> Plan:
     """Read and map the file; decide every row. Writes nothing."""
-    from pipeline_tui.core.importing import rows as import_rows
+    from pipeline_tui.core.importing.duplicates import mark_duplicates
+    from pipeline_tui.core.importing.exact import exact_rows
+    from pipeline_tui.core.importing.rows import RowReader
 
     today = today or dt.date.today()
     mapping = mapping or Mapping()
@@ -181,8 +61,7 @@ def plan_import(pipe: Pipeline, path: Path, mapping: Mapping | None = None, dupl
         table = read_table(path)
         plan.own_format = bool(table.header) and table.header[0] == "id" and "next.action" in table.header
         if plan.own_format:  # our own export: as written (cells unstripped, every column its key)
-            from pipeline_tui.core.importing.export import EXACT
-            from pipeline_tui.core.importing.rows import typed_cell
+            from pipeline_tui.core.importing.cells import EXACT, typed_cell
 
             table = read_table(path, strip=False)
             plan.columns = {h: h for h in table.header if h and h != EXACT}
@@ -195,10 +74,10 @@ def plan_import(pipe: Pipeline, path: Path, mapping: Mapping | None = None, dupl
                            False) for n, cells in table.rows]
         plan.encoding, plan.delimiter = table.encoding, table.delimiter
         plan.notes.extend(table.notes)
-    from pipeline_tui.core.importing.export import EXACT
+    from pipeline_tui.core.importing.cells import EXACT
 
-    exact = import_rows.exact_rows(table if plan.own_format else None, raw_records)
-    reader = import_rows.RowReader(pipe, plan, mapping, typed_rows, table, today)
+    exact = exact_rows(table if plan.own_format else None, raw_records)
+    reader = RowReader(pipe, plan, mapping, typed_rows, table, today)
     rows = [reader.row(number, rec, typed) if number not in exact else _exact_row(pipe, number, *exact[number])
             for number, rec, typed in typed_rows]
     edited = [(n, cols) for n, (_, _, cols) in exact.items() if cols]
@@ -214,15 +93,15 @@ def plan_import(pipe: Pipeline, path: Path, mapping: Mapping | None = None, dupl
         rows += [RowResult(n, "error", why) for n, why in table.bad]
         rows += [RowResult(n, "skipped", why) for n, why in table.skipped]
     rows.sort(key=lambda r: r.row)
-    import_rows.mark_duplicates(pipe, plan, rows, today)
+    mark_duplicates(pipe, plan, rows, today)
     plan.rows = rows
     plan.notes.extend(reader.summary())
     return plan
 
 
 def _exact_row(pipe: Pipeline, number: int, lead_id: str, data: dict, edited: list[str]) -> RowResult:
-    from pipeline_tui.core.importing.rows import unwritable
-    from pipeline_tui.core.model.lead import valid_id
+    from pipeline_tui.core.importing.fields import unwritable
+    from pipeline_tui.core.model.rules import valid_id
 
     problems, text = unwritable(data, lead_id, pipe.playbook)
     if not valid_id(lead_id):
@@ -250,8 +129,7 @@ TEXT_MARK = "$text"  # in a JSON lead of our export: the keys whose texts only l
 
 def _text_marks(rec: dict) -> dict:
     """A JSON lead with the dates revived, except under the keys its `$text` names (texts like 2026-01-02)."""
-    from pipeline_tui.core.importing.export import EXACT
-    from pipeline_tui.core.importing.rows import revive
+    from pipeline_tui.core.importing.cells import EXACT, revive
 
     keep = rec.get(TEXT_MARK) if isinstance(rec.get(TEXT_MARK), list) else []
     return {k: v if k in keep else revive(v) for k, v in rec.items() if k not in (TEXT_MARK, EXACT)}
@@ -272,12 +150,13 @@ def _flatten(rec: dict) -> dict:
 def apply_import(pipe: Pipeline, plan: Plan, today: dt.date | None = None) -> tuple[str | None, list[str], list[str]]:
     """Write the new and merged rows and commit them as one commit. (commit, new ids, merged ids)."""
     from pipeline_tui.core import faults
-    from pipeline_tui.core.changes.ops import update_text_ops
+    from pipeline_tui.core.changes.change import update_text_ops
+    from pipeline_tui.core.git import pending
     from pipeline_tui.core.git.repo import GitRepo
-    from pipeline_tui.core.importing.rows import merge_ops, unwritable
+    from pipeline_tui.core.importing.duplicates import merge_ops
+    from pipeline_tui.core.importing.fields import unwritable
     from pipeline_tui.core.model.lead import new_id
-    from pipeline_tui.core.model.pipeline import atomic_write
-    from pipeline_tui.core.storage import pending
+    from pipeline_tui.core.storage.files import atomic_write
 
     today = today or dt.date.today()
     todo = [r for r in plan.rows if r.status in ("new", "merge")]

@@ -101,7 +101,7 @@ def read_table(path: Path, strip: bool = True) -> Table:
     if not all_rows:
         raise BadInput("the file is empty", path=str(path))
     if all_rows[0] and all_rows[0][0] == "'id":  # `pipeline export --excel`: one ' was put before each cell
-        from pipeline_tui.core.importing.export import unmark_excel_cell
+        from pipeline_tui.core.importing.cells import unmark_excel_cell
 
         all_rows = [[unmark_excel_cell(c) for c in row] for row in all_rows]
         notes.append("written by pipeline export --excel: the ' before each cell taken off")

@@ -1,28 +1,36 @@
-"""The pipeline folder on disk: finding it, reading lead files, and writing them atomically and verified.
+"""The pipeline folder: finding it, reading its lead files into Leads, and writing a lead's edits.
 
-Reading goes through the fast safe reader (`yamlio`); writing goes through surgical text edits
-(`edit.TextEdit`) whose result is re-read and compared with the intended data before anything is
-written. Every write is temp file + fsync + rename. Ids are validated and paths are checked to stay
+Reading goes through the fast safe reader (`core.yaml.reader`); writing goes through surgical text edits
+(`core.yaml.ops.verified_edit`) whose result is re-read and compared with the intended data before
+anything is written, then `core.storage.files.atomic_write` (temp file + fsync + rename). Ids are validated and paths are checked to stay
 inside `leads/`, so no id can reach outside the pipeline.
 """
 
 from __future__ import annotations
 
-import copy
 import os
 import stat
-from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipeline_tui.core import faults
 from pipeline_tui.core.errors import BadInput, PipelineError, RepoUnusable, YamlProblem
-from pipeline_tui.core.model.lead import Lead, valid_id
-from pipeline_tui.core.model.playbook import PLAYBOOK_FILE, Playbook
+from pipeline_tui.core.model.lead import Lead
+from pipeline_tui.core.model.playbook import Playbook
+from pipeline_tui.core.model.playbook_file import load_playbook
+from pipeline_tui.core.model.rules import valid_id
+from pipeline_tui.core.model.vocabulary import PLAYBOOK_FILE
 from pipeline_tui.core.problems import Problem, line_of
 from pipeline_tui.core.safetext import visible
-from pipeline_tui.core.storage.files import MAX_BYTES, NotRegularFile, describe_error, read_limited
+from pipeline_tui.core.storage.files import (
+    MAX_BYTES,
+    NotRegularFile,
+    Stamp,
+    atomic_write,
+    describe_error,
+    read_limited,
+    stamp_of,
+)
 
 LEADS_DIR = "leads"
 BOM = "\ufeff"
@@ -42,141 +50,11 @@ def find_pipeline(explicit: str | None, env: dict[str, str] | None = None, cwd: 
     return None
 
 
-Stamp = tuple[int, int, int, int]
-
-
-def stamp_of(st: os.stat_result) -> Stamp:
-    """What says a file may have changed, as git's index keeps it: modification time, size, change time and
-    inode (a file copied over another with the same size and mtime, `cp -p`, still has a new ctime)."""
-    return (st.st_mtime_ns, st.st_size, st.st_ctime_ns, st.st_ino)
-
-
 def default_pipeline_dir() -> Path:
     """The user's own pipeline in the platform's data folder."""
     from platformdirs import user_data_path
 
     return user_data_path("pipeline-tui", appauthor=False) / "pipeline"
-
-
-@dataclass(slots=True)
-class Op:
-    """One field edit: kind is set | delete | append | remove; path is a tuple of keys."""
-
-    kind: str
-    path: tuple[str, ...]
-    value: Any = None
-
-
-def apply_to_data(data: dict, ops: Iterable[Op]) -> dict:
-    """What the data must look like after ops; mirrors TextEdit's semantics exactly."""
-    out = copy.deepcopy(data)
-    for op in ops:
-        parents = []
-        node = out
-        for key in op.path[:-1]:
-            if not isinstance(node.get(key), dict):
-                if op.kind in ("delete", "remove"):
-                    node = None
-                    break
-                node[key] = {}
-            parents.append((node, key))
-            node = node[key]
-        if node is None:
-            continue
-        last = op.path[-1]
-        if op.kind == "set":
-            if isinstance(op.value, dict) and isinstance(node.get(last), dict):
-                node[last].update(copy.deepcopy(op.value))
-            else:
-                node[last] = copy.deepcopy(op.value)
-        elif op.kind == "delete":
-            node.pop(last, None)
-            while parents and not node:
-                parent, key = parents.pop()
-                parent.pop(key, None)
-                node = parent
-        elif op.kind == "append":
-            if not isinstance(node.get(last), list):
-                node[last] = []
-            node[last].append(copy.deepcopy(op.value))
-        elif op.kind == "remove":
-            seq = node.get(last)
-            if isinstance(seq, list):
-                for i, item in enumerate(seq):
-                    if str(item) == str(op.value) and not isinstance(item, (dict, list)):
-                        del seq[i]
-                        break
-    return out
-
-
-def edit_text(text: str, ops: Iterable[Op]) -> str:
-    from pipeline_tui.core.yaml.edit import TextEdit  # editing needs ruamel and the YAML reader; listing not
-
-    ed = TextEdit(text)
-    for op in ops:
-        if op.kind == "set":
-            ed.set(op.path, op.value)
-        elif op.kind == "delete":
-            ed.delete(op.path)
-        elif op.kind == "append":
-            ed.append(op.path, op.value)
-        elif op.kind == "remove":
-            ed.remove_item(op.path, op.value)
-        else:  # pragma: no cover
-            raise ValueError(op.kind)
-    return ed.text
-
-
-def verified_edit(text: str, data: dict, ops: list[Op], where: str) -> tuple[str, dict]:
-    """New text and its data; raises unless the new text reads back as exactly the intended data."""
-    expected = apply_to_data(data, ops)
-    new_text = edit_text(text, ops)
-    try:
-        from pipeline_tui.core.yaml import reader as yamlio
-
-        got = yamlio.loads(new_text)
-    except YamlProblem as exc:
-        raise BadInput(f"refusing to write: the edit would break the file ({exc.message})", path=where) from None
-    if got != expected:
-        raise BadInput("refusing to write: the edit would not read back as intended (please report this)", path=where)
-    return new_text, got
-
-
-def atomic_write(path: Path, data: bytes, new_mode: int | None = None) -> None:
-    """Write via a temp file in the same folder, fsync, rename, fsync the folder. An existing file keeps
-    its mode; a new one gets `new_mode` (a shared repository's) or the umask's."""
-    mode = new_mode
-    try:
-        mode = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        pass
-    # One fixed temp name per file: writers hold the write lock, so a leftover of a killed writer is
-    # simply replaced by the next write (and `check` points it out); O_NOFOLLOW: never write through a link.
-    tmp = str(path.parent / f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        faults.point("temp-written")
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    try:
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:  # pragma: no cover - some filesystems refuse directory fsync
-        pass
 
 
 class Pipeline:
@@ -217,7 +95,7 @@ class Pipeline:
     @property
     def playbook(self) -> Playbook:
         if self._playbook is None:
-            self._playbook = Playbook.load(self.root)
+            self._playbook = load_playbook(self.root)
         return self._playbook
 
     def reload_playbook(self) -> None:
@@ -282,7 +160,7 @@ class Pipeline:
             line = next((k[0] for k, _, _ in lead.issues if k and isinstance(k[0], int)), None)
             raise BadInput(f"cannot change this lead: {lead.broken}; fix the file first", path=lead.path, line=line)
         if "merge_conflicts" in lead.data:  # (merge.RECORD_KEY) a merge's two values wait for a person
-            from pipeline_tui.core.model.lead import refusal
+            from pipeline_tui.core.model.rules import refusal
 
             raise BadInput(f"cannot change this lead: {refusal(lead_id, lead.data['merge_conflicts'])}",
                            path=lead.path)
@@ -318,7 +196,7 @@ class Pipeline:
         stamp and is parsed again, so the cache is never the truth, only a copy. `stamps` is a `scan()`
         the caller already made.
         """
-        from pipeline_tui.core.storage.cache import LeadCache
+        from pipeline_tui.core.model.leadcache import LeadCache
 
         cache = LeadCache.for_pipeline(self.root) if use_cache else None
         pb = self.playbook

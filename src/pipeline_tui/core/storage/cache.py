@@ -1,5 +1,4 @@
-"""The caches in the user's cache folder (parsed leads, the parsed playbook, the stage history), and reading
-and writing them so that no cache file can run code, be planted by another user, hang a command or show a
+"""Cache files in the user's cache folder, knowing nothing of what they hold: reading and writing them so that no cache file can run code, be planted by another user, hang a command or show a
 stale lead.
 
 Format: msgpack through msgspec, which builds only plain data (dict, list, str, int, float, bool, None,
@@ -15,10 +14,6 @@ read, not written) when another user owns it or it stays writable by others. A f
 following a link and without blocking (a FIFO cannot hang a command), then read from that descriptor only
 when fstat says it is a regular file owned by us, not writable by group or others, and under `MAX_FILE`.
 Files are written 0600 through a temp file and a rename, inside the folder descriptor that was checked.
-
-The lead cache is two files: the index (per lead: its stamp, the playbook digest, the fields the Lead works
-out under that playbook, its `list --json` text; decoded into checked types by msgspec) and the parsed data
-(per lead a `msgspec.Raw`, decoded only when that lead's data is asked for). A listing decodes the index only.
 
 A stamp is what git's index keeps too: (mtime_ns, size, ctime_ns, inode), so a file replaced by one of the
 same size and modification time (`cp -p`, `touch -r`) has another stamp all the same.
@@ -40,7 +35,6 @@ import gc
 import os
 import stat
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -61,13 +55,7 @@ def code_version(*parts: object) -> tuple:
     return (FORMAT, __version__, *parts)
 
 
-def _version() -> tuple:
-    from pipeline_tui.core.model.lead import Lead
-
-    return code_version("leads", Lead.DERIVED)
-
-
-def _version_key(version: tuple) -> str:
+def version_key(version: tuple) -> str:
     return repr(version)
 
 
@@ -98,17 +86,13 @@ def cache_file(kind: str, root: Path) -> Path:
     return cache_dir() / f"{kind}-{key}{SUFFIX}"
 
 
-def cache_path(root: Path) -> Path:
-    return cache_file("leads", root)
-
-
 # --- plain data: the only things a cache file can hold ---------------------------------------------------
 
 _EXT_DATE, _EXT_DATETIME, _EXT_INT, _EXT_TUPLE, _EXT_SET, _EXT_MAP, _EXT_DATETIME_FOLD = 1, 2, 3, 4, 5, 6, 7
-_INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
+INT_MIN, INT_MAX = -(2**63), 2**64 - 1
 _NATIVE_KEYS = (str, float, bool, type(None), bytes)
-_ENCODE_ERRORS = (TypeError, ValueError, OverflowError, UnicodeError, RecursionError)
-_ENCODER = msgpack.Encoder()
+ENCODE_ERRORS = (TypeError, ValueError, OverflowError, UnicodeError, RecursionError)
+ENCODER = msgpack.Encoder()
 
 
 def _plain(value: Any) -> Any:
@@ -118,17 +102,17 @@ def _plain(value: Any) -> Any:
     if t is str or t is float or t is bool or value is None or t is bytes:
         return value
     if t is int:
-        if _INT_MIN <= value <= _INT_MAX:
+        if INT_MIN <= value <= INT_MAX:
             return value
         return msgpack.Ext(_EXT_INT, value.to_bytes(value.bit_length() // 8 + 1, "big", signed=True))
     if t is dict:
-        if all(type(k) in _NATIVE_KEYS or (type(k) is int and _INT_MIN <= k <= _INT_MAX) for k in value):
+        if all(type(k) in _NATIVE_KEYS or (type(k) is int and INT_MIN <= k <= INT_MAX) for k in value):
             return {k: _plain(v) for k, v in value.items()}
         pairs = []
         for k, v in value.items():
             pairs.append(_plain(k))
             pairs.append(_plain(v))
-        return msgpack.Ext(_EXT_MAP, _ENCODER.encode(pairs))
+        return msgpack.Ext(_EXT_MAP, ENCODER.encode(pairs))
     if t is list:
         return [_plain(v) for v in value]
     if t is dt.datetime:
@@ -140,9 +124,9 @@ def _plain(value: Any) -> Any:
     if t is dt.date:
         return msgpack.Ext(_EXT_DATE, value.isoformat().encode("ascii"))
     if t is tuple:
-        return msgpack.Ext(_EXT_TUPLE, _ENCODER.encode([_plain(v) for v in value]))
+        return msgpack.Ext(_EXT_TUPLE, ENCODER.encode([_plain(v) for v in value]))
     if t is set:
-        return msgpack.Ext(_EXT_SET, _ENCODER.encode([_plain(v) for v in value]))
+        return msgpack.Ext(_EXT_SET, ENCODER.encode([_plain(v) for v in value]))
     raise TypeError(f"not plain data: {t.__name__}")
 
 
@@ -180,15 +164,15 @@ _DECODER = msgpack.Decoder(ext_hook=_ext_hook)
 
 def encode_plain(value: Any) -> bytes:
     """msgpack bytes of plain data (TypeError, ValueError, OverflowError... for anything else)."""
-    return _ENCODER.encode(_plain(value))
+    return ENCODER.encode(_plain(value))
 
 
 def decode_plain(blob: bytes | memoryview | msgspec.Raw) -> Any:
     """What `encode_plain` encoded: plain data only; raises on anything malformed."""
-    return _decode_typed(_DECODER, blob)
+    return decode_typed(_DECODER, blob)
 
 
-def _decode_typed(decoder: msgpack.Decoder, blob: bytes | memoryview | msgspec.Raw) -> Any:
+def decode_typed(decoder: msgpack.Decoder, blob: bytes | memoryview | msgspec.Raw) -> Any:
     """blob decoded by decoder with the garbage collector paused (thousands of small objects)."""
     enabled = gc.isenabled()
     gc.disable()
@@ -326,9 +310,9 @@ def load_versioned(path: Path, version: tuple, kind: Any = None) -> Any:
         return None
     try:
         stored, payload = _VERSIONED.decode(blob)
-        if stored != _version_key(version):
+        if stored != version_key(version):
             return None
-        return decode_plain(payload) if kind is None else _decode_typed(_typed_decoder(kind), payload)
+        return decode_plain(payload) if kind is None else decode_typed(_typed_decoder(kind), payload)
     except Exception:  # noqa: BLE001 - a cache is only a copy: anything odd means "rebuild it"
         return None
 
@@ -337,231 +321,8 @@ def save_versioned(path: Path, version: tuple, obj: Any, kind: Any = None) -> No
     """Store obj atomically: plain data (see `_plain`), or with `kind` a value of that msgspec type, encoded
     the way msgspec decodes that type (dates as text). What cannot be encoded or written is not kept."""
     try:
-        payload = _ENCODER.encode(_plain(obj) if kind is None else obj)
-        blob = _ENCODER.encode([_version_key(version), msgspec.Raw(payload)])
-    except _ENCODE_ERRORS:
+        payload = ENCODER.encode(_plain(obj) if kind is None else obj)
+        blob = ENCODER.encode([version_key(version), msgspec.Raw(payload)])
+    except ENCODE_ERRORS:
         return
     write_cache(path, blob)
-
-
-# --- the lead cache ------------------------------------------------------------------------------------------
-
-_NoneType = type(None)
-_STR = (str, (str,))
-_BOOL = (bool, (bool,))
-_DAY = (dt.date | None, (dt.date, _NoneType))
-# The msgspec type of each field of Lead.DERIVED, and the exact Python types `put` lets into the index (so
-# that what is stored always decodes). A field not listed here may hold a scalar or a list of strings.
-_DERIVED_TYPES: dict[str, tuple[Any, tuple[type, ...]]] = {
-    "name": _STR, "company": _STR, "email": _STR, "source": _STR, "group": _STR, "origin": _STR,
-    "stage": _STR, "horizon": _STR, "owner": _STR, "next_action": _STR, "grade": _STR, "interest": _STR,
-    "value": (int | float | None, (int, float, _NoneType)),
-    "created": _DAY, "next_due": _DAY,
-    "tags": (list[str], (list,)),
-    "sales_qualified": _BOOL, "closed": _BOOL, "won": _BOOL,
-}
-_OTHER = (str | int | float | bool | None | list[str], (str, int, float, bool, _NoneType, list))
-
-
-@functools.cache
-def _index_types(fields: tuple[str, ...]) -> tuple[type, msgpack.Decoder, tuple[tuple[type, ...], ...]]:
-    """The index entry type for these derived fields, the index decoder, and each field's allowed types."""
-    kinds = [_DERIVED_TYPES.get(name, _OTHER) for name in fields]
-    derived = tuple.__class_getitem__(tuple(k[0] for k in kinds))
-    entry = msgspec.defstruct("IndexEntry", [
-        ("mtime_ns", int), ("size", int), ("ctime_ns", int), ("ino", int), ("signature", str),
-        ("check", str),  # a racy entry's digest of the bytes it was parsed from; "" once the mtime is old
-        ("derived", derived | None), ("summary", str | None),
-    ], array_like=True, gc=False)
-    decoder = msgpack.Decoder(tuple[str, int, dict[str, entry]])
-    return entry, decoder, tuple(k[1] for k in kinds)
-
-
-def _fits(derived: tuple, allowed: tuple[tuple[type, ...], ...]) -> bool:
-    """Whether derived holds exactly the types its index entry decodes into (so what is saved loads)."""
-    if len(derived) != len(allowed):
-        return False
-    for value, types in zip(derived, allowed, strict=True):
-        t = type(value)
-        if t not in types:
-            return False
-        if t is int and not _INT_MIN <= value <= _INT_MAX:
-            return False
-        if t is list and any(type(v) is not str for v in value):
-            return False
-    return True
-
-
-_DATA = msgpack.Decoder(tuple[int, dict[str, msgspec.Raw]])
-
-
-class LeadCache:
-    def __init__(self, path: Path, root: Path | None = None):
-        from pipeline_tui.core.model.lead import Lead
-
-        self.path = path
-        self.root = root  # the pipeline: a racy entry is checked against <root>/leads/<name>
-        self.data_path = path.with_name(path.name.replace("leads-", "data-", 1))
-        self._entry, self._decoder, self._allowed = _index_types(tuple(Lead.DERIVED))
-        # name -> entry: stamp (mtime_ns, size), playbook signature, racy check, derived fields, list --json text
-        self.index: dict[str, Any] = {}
-        self.token = 0  # pairs the index with the data file it was written with
-        self._raw: dict[str, msgspec.Raw] | None = None  # name -> the msgpack of its parsed data
-        self._data: dict[str, Any] = {}  # what `put` was given this run
-        self._verified: set[str] = set()  # racy entries whose file's bytes matched their check this run
-        self.used: set[str] = set()
-        self.dirty = False
-
-    @classmethod
-    def for_pipeline(cls, root: Path) -> LeadCache:
-        cache = cls(cache_path(root), root)
-        blob = read_cache(cache.path)
-        if blob is not None:
-            try:
-                version, token, index = _decode_typed(cache._decoder, blob)
-                if version == _version_key(_version()):
-                    cache.index, cache.token = index, token
-            except Exception:  # noqa: BLE001 - a cache is only a copy: anything odd means "rebuild it"
-                cache.index = {}
-        return cache
-
-    # --- the parsed data, read when first needed ---
-    def _all_raw(self) -> dict[str, msgspec.Raw]:
-        if self._raw is None:
-            self._raw = {}  # whoever needs a lead's data then reads its file (see Pipeline.leads)
-            blob = read_cache(self.data_path)
-            if blob is not None:
-                try:
-                    token, raw = _decode_typed(_DATA, blob)
-                    if token == self.token:
-                        self._raw = raw
-                except Exception:  # noqa: BLE001 - a cache is only a copy
-                    pass
-        return self._raw
-
-    def _decode(self, name: str) -> Any:
-        blob = self._all_raw().get(name)
-        if blob is None:
-            return None
-        try:
-            return decode_plain(blob)
-        except Exception:  # noqa: BLE001 - a cache is only a copy: the lead's file is read instead
-            return None
-
-    def data_for(self, lead_id: str) -> Any:
-        name = f"{lead_id}.yaml"
-        data = self._data.get(name)
-        return data if data is not None else self._decode(name)
-
-    # --- racily clean entries ---
-    def _verify(self, name: str, hit: Any) -> bool:
-        """Whether the file's current bytes are those a racy entry was parsed from; then, if its mtime is now
-        safely in the past, the entry is stored clean (a later change cannot share that mtime tick)."""
-        if self.root is None:
-            return False
-        now = time.time_ns()  # before the read: the bytes read are at least this new
-        raw = read_regular(Path(self.root) / "leads" / name)
-        if raw is None or digest(raw) != hit.check:
-            return False
-        self._verified.add(name)
-        if hit.mtime_ns < now - RACY_NS:
-            self.index[name] = msgspec.structs.replace(hit, check="")
-            self.dirty = True
-        return True
-
-    def _check_of_file(self, name: str, blob: bytes) -> str:
-        """The digest of the lead file's bytes when they parse to exactly the data encoded in blob (the
-        caller did not say which bytes it parsed); "" when they do not or cannot be read."""
-        if self.root is None:
-            return ""
-        raw = read_regular(Path(self.root) / "leads" / name)
-        if raw is None:
-            return ""
-        try:
-            from pipeline_tui.core.yaml import reader as yamlio
-
-            same = encode_plain(yamlio.loads_bytes(raw)) == blob  # msgpack tells 1, 1.0 and True apart
-        except Exception:  # noqa: BLE001 - broken now, or not plain data: simply not cached
-            return ""
-        return digest(raw) if same else ""
-
-    # --- lookups ---
-    def get(self, name: str, stamp: tuple, signature: str = "") -> tuple[Any, tuple | None, str | None] | None:
-        """(data or None when not read yet, derived fields, summary JSON), the last two None when made
-        under another playbook; or None on a miss."""
-        hit = self.index.get(name)
-        self.used.add(name)
-        if hit is None or (hit.mtime_ns, hit.size, hit.ctime_ns, hit.ino) != tuple(stamp):
-            return None
-        if hit.check and not self._verify(name, hit):
-            return None
-        data = self._data.get(name)
-        if hit.signature == signature and signature and hit.derived is not None:
-            return data, hit.derived, hit.summary
-        data = data if data is not None else self._decode(name)
-        return (data, None, None) if data is not None else None
-
-    def put(self, name: str, stamp: tuple, data: Any, signature: str = "",
-            derived: tuple | None = None, summary_json: str | None = None, raw: bytes | None = None) -> None:
-        """Remember a lead parsed from its file (stamped `stamp` before it was read). A racy entry (an mtime
-        within RACY_NS of now) is kept with the digest of the bytes its data came from: `raw`, the bytes the
-        caller parsed; else those of an entry verified this run (the data came from it); else the file's
-        bytes read now, when they parse to exactly this data. Otherwise the lead is parsed again next time."""
-        self.used.add(name)
-        old = self.index.pop(name, None)
-        self._data.pop(name, None)
-        if old is not None:
-            self.dirty = True
-            if self._raw is not None:
-                self._raw.pop(name, None)
-        if derived is not None and not _fits(derived, self._allowed):
-            return
-        mtime, size, ctime, ino = stamp
-        try:
-            blob = encode_plain(data)
-            entry = self._entry(mtime, size, ctime, ino, signature, "", derived, summary_json)
-            _ENCODER.encode(entry)  # a string msgpack cannot hold (a lone surrogate): not cached
-        except _ENCODE_ERRORS:
-            return
-        if mtime >= time.time_ns() - RACY_NS:
-            if raw is not None:
-                check = digest(raw)
-            elif old is not None and old.check and name in self._verified \
-                    and (old.mtime_ns, old.size, old.ctime_ns, old.ino) == tuple(stamp):
-                check = old.check  # the data came from that entry, whose bytes were verified this run
-            else:
-                check = self._check_of_file(name, blob)
-            if not check:
-                return
-            entry = msgspec.structs.replace(entry, check=check)
-        self._all_raw()[name] = msgspec.Raw(blob)
-        self._data[name] = data
-        self.index[name] = entry
-        self.dirty = True
-
-    def save(self) -> None:
-        stale = set(self.index) - self.used
-        if stale:
-            for name in stale:
-                self.index.pop(name, None)
-            self.dirty = True
-        if not self.dirty:
-            return
-        raw = self._all_raw()
-        # an entry whose data is lost (a damaged data file) goes: its lead is parsed, and whole, next time
-        self.index = {name: entry for name, entry in self.index.items() if name in raw}
-        self._raw = raw = {name: raw[name] for name in self.index}
-        self.token = int.from_bytes(os.urandom(6), "big")
-        try:
-            data_blob = _ENCODER.encode([self.token, raw])
-            index_blob = _ENCODER.encode([_version_key(_version()), self.token, self.index])
-        except _ENCODE_ERRORS:
-            return
-        write_cache(self.data_path, data_blob)
-        write_cache(self.path, index_blob)
-        self.dirty = False
-
-    def release_index(self) -> None:
-        """Forget the index once the leads are built (memory: 50,000 entries), keeping the data side."""
-        self.index = {}
-        self.used = set()

@@ -1,4 +1,5 @@
-"""Reading a file that someone else may have put there: only a regular file, never blocking, never more than a limit.
+"""Files on disk: reading one that someone else may have put there (only a regular file, never blocking, never
+more than a limit), a file's stamp, and writing one atomically (temp file, fsync, rename).
 
 A teammate can push a symbolic link, and a person (or a program) can leave a FIFO or a huge sparse file
 where a lead should be. `read_limited` opens without following a link and without blocking (a FIFO
@@ -11,6 +12,8 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+
+from pipeline_tui.core import faults
 
 MAX_BYTES = 1_000_000  # the largest lead file or playbook read (yamlio refuses larger texts too)
 _FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
@@ -99,3 +102,49 @@ def describe_error(exc: OSError) -> str:
         text = str(exc)
         return "is " + text.split(" is ", 1)[-1] if isinstance(exc, NotRegularFile) and " is " in text else text
     return f"cannot read: {exc.strerror or exc}"
+
+
+Stamp = tuple[int, int, int, int]
+
+
+def stamp_of(st: os.stat_result) -> Stamp:
+    """What says a file may have changed, as git's index keeps it: modification time, size, change time and
+    inode (a file copied over another with the same size and mtime, `cp -p`, still has a new ctime)."""
+    return (st.st_mtime_ns, st.st_size, st.st_ctime_ns, st.st_ino)
+
+
+def atomic_write(path: Path, data: bytes, new_mode: int | None = None) -> None:
+    """Write via a temp file in the same folder, fsync, rename, fsync the folder. An existing file keeps
+    its mode; a new one gets `new_mode` (a shared repository's) or the umask's."""
+    mode = new_mode
+    try:
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        pass
+    # One fixed temp name per file: writers hold the write lock, so a leftover of a killed writer is
+    # simply replaced by the next write (and `check` points it out); O_NOFOLLOW: never write through a link.
+    tmp = str(path.parent / f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        faults.point("temp-written")
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    try:
+        dfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:  # pragma: no cover - some filesystems refuse directory fsync
+        pass

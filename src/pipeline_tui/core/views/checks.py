@@ -77,7 +77,7 @@ def practice_problems(pipe: Pipeline, leads: list[Lead], today: dt.date, hist=No
 
 def driver_problems(pipe: Pipeline) -> list[Problem]:
     """A clone whose merge driver is missing or points at a program that is gone (a recreated venv)."""
-    from pipeline_tui.core.changes.ops import merge_driver_problem
+    from pipeline_tui.core.changes.init import merge_driver_problem
     from pipeline_tui.core.errors import PipelineError
     from pipeline_tui.core.git.repo import GitRepo
 
@@ -91,8 +91,8 @@ def driver_problems(pipe: Pipeline) -> list[Problem]:
 def pending_problems(pipe: Pipeline) -> list[Problem]:
     """A multi-file write (import, undo, sync) killed half way: the next writer puts its files back."""
     from pipeline_tui.core.errors import PipelineError
+    from pipeline_tui.core.git import pending
     from pipeline_tui.core.git.repo import GitRepo
-    from pipeline_tui.core.storage import pending
 
     try:
         said = pending.describe(GitRepo(pipe.root))

@@ -9,7 +9,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from pipeline_tui.core.model.lead import Lead
-from pipeline_tui.core.model.playbook import GROUPS, ORIGINS, Playbook
+from pipeline_tui.core.model.playbook import Playbook
+from pipeline_tui.core.model.vocabulary import GROUPS, ORIGINS
 
 
 @dataclass

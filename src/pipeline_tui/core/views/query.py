@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterable
 from pipeline_tui.core.dates import parse_date_input
 from pipeline_tui.core.errors import BadInput
 from pipeline_tui.core.model.lead import Lead
-from pipeline_tui.core.model.playbook import GRADES, GROUPS, HORIZONS, ORIGINS, Playbook
+from pipeline_tui.core.model.playbook import Playbook
+from pipeline_tui.core.model.vocabulary import GRADES, GROUPS, HORIZONS, ORIGINS
 
 Predicate = Callable[[Lead], bool]
 KEYS = ("stage", "source", "group", "origin", "horizon", "owner", "tag", "grade", "due", "id")

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pipeline_tui.core.dates import as_date, as_datetime
 from pipeline_tui.core.git.stage_history import StageHistory
 from pipeline_tui.core.model.lead import Lead
-from pipeline_tui.core.model.playbook import AUTHORITY, FIT, INTEREST, Playbook
+from pipeline_tui.core.model.playbook import Playbook
+from pipeline_tui.core.model.vocabulary import AUTHORITY, FIT, INTEREST
 
 
 @dataclass

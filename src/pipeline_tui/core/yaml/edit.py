@@ -5,7 +5,7 @@ keeps the character offset, line and column of every node and the quoting and fl
 written in; an edit splices only the new value's text into that span, or inserts new lines at the
 mapping's own indentation. Comments, key order, quoting, indentation, flow lists, blank lines, line
 endings and unknown keys outside the edited span stay byte for byte. The caller re-parses the result
-and checks it means exactly what was intended (see `store.verified_edit`).
+and checks it means exactly what was intended (see `core.yaml.ops.verified_edit`).
 
 These spans are the ones ruamel.yaml's round-trip composer gives (tests/core/test_edit.py checks that
 on generated hand-written files); libyaml finds them without importing ruamel and without its

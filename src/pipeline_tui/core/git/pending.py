@@ -133,28 +133,9 @@ def recover(repo, say: Callable[[str], None] | None = None) -> str | None:  # no
     return line
 
 
-def recover_before_reading(root: Path) -> None:
-    """Every command starts here: when a guarded write was killed (its journal is there: one `stat`), put its
-    files back before anything reads them. If that cannot happen now (git busy), say so and go on."""
-    from pipeline_tui.core.errors import PipelineError
-    from pipeline_tui.core.git.repo import GitRepo, _find_plain_repo
-
-    found = _find_plain_repo(Path(root))
-    if found is not None and not (found[1] / JOURNAL).exists():
-        return
-    try:
-        repo = GitRepo(root)
-        if not journal_path(repo).exists():
-            return
-        with repo.write_lock():  # recovers
-            pass
-    except PipelineError as exc:
-        announce(f"an interrupted write left files half written and they cannot be put back yet: {exc.message}")
-
-
 def roll_back(repo, record: dict) -> tuple[int, list[str]]:  # noqa: ANN001
     """Put back every journaled file that holds what the write put there; (files put back, files left)."""
-    from pipeline_tui.core.model.pipeline import atomic_write
+    from pipeline_tui.core.storage.files import atomic_write
 
     put_back, left, touched = 0, [], []
     entries = [e for e in record.get("files", []) if isinstance(e.get("path"), str)
