@@ -4,7 +4,7 @@ garbage-collector settings.
 A command is a short process: Python's cyclic garbage collector would walk every module object many
 times while the imports run and once more at exit, which costs a write command a tenth of its time.
 So collection is paused from the start; the group callback turns it back on for commands that
-handle many leads or run long (see `cli.cli`), and at exit every object is frozen, so the
+handle many leads or run long (see `cli.app`), and at exit every object is frozen, so the
 interpreter's last collection has nothing to walk (files are closed and output flushed as usual).
 """
 

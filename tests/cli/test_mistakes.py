@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from pipeline_tui.core.changes.ops import add_lead
+from pipeline_tui.core.changes.leads import add_lead
 from tests.conftest import TODAY, commit_count, git
 
 
@@ -111,7 +111,7 @@ def test_no_mix_warnings_before_the_pipeline_has_history_and_advice_in_words(pip
 
 
 def test_undo_over_later_edits_is_one_line_and_exit_2(pipe, run, lead):
-    from pipeline_tui.core.changes.ops import set_fields
+    from pipeline_tui.core.changes.leads import set_fields
 
     set_fields(pipe, lead, ["company=Acme Two"], today=TODAY)
     path = pipe.lead_path(lead)

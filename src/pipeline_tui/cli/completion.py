@@ -38,7 +38,7 @@ SORT_KEYS = ("due", "name", "company", "source", "stage", "grade", "owner", "val
 def _root(ctx: click.Context) -> Path | None:
     """The pipeline folder the command line names, or None; never creates one."""
     from pipeline_tui.core.model.pipeline import default_pipeline_dir, find_pipeline
-    from pipeline_tui.core.model.playbook import PLAYBOOK_FILE
+    from pipeline_tui.core.model.vocabulary import PLAYBOOK_FILE
 
     explicit = ctx.find_root().params.get("path")
     root = find_pipeline(explicit if isinstance(explicit, str) else None)
@@ -51,7 +51,8 @@ def _playbook(ctx: click.Context) -> Any:
     """The playbook of the pipeline on the command line, parsed but never cached (Playbook.load writes a
     cache); the defaults when pipeline.yaml is empty. None when there is no pipeline or it cannot be read
     (then only the words that need no playbook are offered)."""
-    from pipeline_tui.core.model.playbook import PLAYBOOK_FILE, Playbook
+    from pipeline_tui.core.model.playbook import Playbook
+    from pipeline_tui.core.model.vocabulary import PLAYBOOK_FILE
     from pipeline_tui.core.storage.files import MAX_BYTES, read_limited
     from pipeline_tui.core.yaml import reader as yamlio
 
@@ -63,15 +64,17 @@ def _playbook(ctx: click.Context) -> Any:
         data = yamlio.loads(text)
         pb = Playbook()
         if isinstance(data, dict):
-            pb._apply(data, text)  # the settings as the CLI reads them (bad ones keep their defaults)
+            from pipeline_tui.core.model.playbook_file import apply_settings
+
+            apply_settings(pb, data, text)  # the settings as the CLI reads them (bad ones keep their defaults)
         return pb
     except Exception:  # noqa: BLE001 - unreadable, not YAML, a FIFO: nothing from it to offer
         return None
 
 
 def _lead_ids(ctx: click.Context) -> list[str]:
-    from pipeline_tui.core.model.lead import valid_id
     from pipeline_tui.core.model.pipeline import LEADS_DIR
+    from pipeline_tui.core.model.rules import valid_id
 
     root = _root(ctx)
     if root is None:
@@ -169,7 +172,7 @@ def _alternatives(prefix: str, value: str, choices: Any) -> list[str]:
 @_quiet
 def query_words(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
     """`pipeline list` words: `stage:` and the stage names, `source:`, `owner:` and the team, the flags."""
-    from pipeline_tui.core.model.playbook import GRADES, GROUPS, HORIZONS, ORIGINS
+    from pipeline_tui.core.model.vocabulary import GRADES, GROUPS, HORIZONS, ORIGINS
     from pipeline_tui.core.views.query import FLAGS, KEYS
 
     key, colon, value = incomplete.partition(":")
@@ -196,7 +199,7 @@ def query_words(ctx: click.Context, param: click.Parameter, incomplete: str) -> 
 def assignments(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
     """`pipeline set ID KEY=VALUE`: the keys (`stage=`, `next.due=`, ...), then after `stage=` the playbook's
     stages, after `source=` its sources, after `owner=` its team, dates after a date key."""
-    from pipeline_tui.core.model.playbook import AUTHORITY, FIT, HORIZONS, INTEREST, ORIGINS
+    from pipeline_tui.core.model.vocabulary import AUTHORITY, FIT, HORIZONS, INTEREST, ORIGINS
 
     key, eq, value = incomplete.partition("=")
     if not eq:
