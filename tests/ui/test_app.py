@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline_tui.core.changes.ops import add_lead, set_fields
+from pipeline_tui.core.changes.leads import add_lead, set_fields
 from pipeline_tui.ui.app import make_app
 from pipeline_tui.ui.screens.lead import LeadScreen
 from pipeline_tui.ui.widgets.lead_table import LeadTable
@@ -446,7 +446,7 @@ async def test_a_query_is_filtered_again_when_git_tells_how_long_leads_sat(tmp_p
         await pilot.pause()
         assert "Stuck Lead" not in table_text(app)  # 3 days since it was created: not yet rotting
         attach(app.leads, history)
-        app.post_message(LeadsLoaded(app.leads, set(), app.health))
+        app.post_message(LeadsLoaded(app.leads, set(), app.health, app.problem_list))
         await pilot.pause()
         assert "Stuck Lead" in table_text(app)
         await pilot.press("space")  # the same words again keep what they show
@@ -462,7 +462,7 @@ async def test_the_status_line_warns_when_the_merge_driver_is_missing(two_leads)
     async with app.run_test(size=(260, 30)) as pilot:
         await loaded(pilot)
         assert "merge driver missing: run pipeline sync" in shown(app.screen.query_one("#status"))
-    from pipeline_tui.core.changes.ops import configure_merge_driver
+    from pipeline_tui.core.changes.init import configure_merge_driver
     from pipeline_tui.core.git.repo import GitRepo
 
     configure_merge_driver(GitRepo(pipe.root))

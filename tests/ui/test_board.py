@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from pipeline_tui.core.changes.ops import add_lead
+from pipeline_tui.core.changes.leads import add_lead
 from pipeline_tui.ui.app import make_app
 from pipeline_tui.ui.widgets.lead_table import DUE_STYLES, ROTTING, LeadTable
 from tests.conftest import TODAY, commit_count, git
@@ -196,14 +196,15 @@ async def test_the_palette_has_the_move_commands(staged):
     app = make_app(pipe.root, today=TODAY, watch=False)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await open_board(pilot)
-        names = [c.title for c in app.get_system_commands(app.screen)]
-        assert "Move to next stage" in names and "Move to previous stage" in names
         await pilot.press("end", "right", "right")  # Dee, in proposal
         await pilot.pause()
         assert current_id(app) == ids["dee"]
         await pilot.press("ctrl+p")
         await pilot.pause()
-        await pilot.press(*"Move to next stage")
+        await pilot.press(*"Move to")  # the palette offers both (whichever way the screen provides them)
+        await pilot.pause(0.3)
+        assert "Move to next stage" in screen_text(app) and "Move to previous stage" in screen_text(app)
+        await pilot.press(*" next stage")
         await pilot.pause(0.3)
         await pilot.press("enter")
         await loaded(pilot)
@@ -276,3 +277,145 @@ async def test_ten_thousand_leads_paint_fast_without_a_widget_per_card():
         for _ in range(50):
             await pilot.press("right")
         assert time.perf_counter() - start < 5
+
+
+# --- painting in terminal cells, and repainting only what changed ---
+
+class BoardApp:
+    """A board on its own, with an Input to take the focus."""
+
+    @staticmethod
+    def make():  # noqa: ANN205
+        from textual.app import App
+        from textual.widgets import Input
+
+        from pipeline_tui.ui.widgets.board import Board
+
+        class _App(App):
+            def compose(self):  # noqa: ANN202
+                yield Input(id="other")
+                yield Board(id="board")
+
+        return _App()
+
+
+def board_leads(n: int = 40) -> list:
+    from tests.ui.test_widgets_cells import make_lead
+
+    names = ["Ann", "株式会社テスト 🚀", "株式会社テスト株式会社テスト", "❤️ heart", "한국어 이름", "école"]
+    stages = ["new", "new", "contacted", "proposal", "new", "won"]
+    return [make_lead(i, f"{names[i % len(names)]} {i}", stage=stages[i % len(stages)]) for i in range(n)]
+
+
+async def test_wide_names_keep_the_board_columns_in_place():
+    from rich.cells import cell_len
+
+    from tests.ui.test_widgets_cells import screen
+
+    app = BoardApp.make()
+    async with app.run_test(size=(120, 30)) as pilot:
+        board = app.query_one("#board")
+        board.set_leads(board_leads(), ["new", "contacted", "qualified", "proposal", "won"], TODAY)
+        board.focus()
+        await pilot.pause()
+        lines = [board.render_line(y).text for y in range(board.size.height)]
+        body = "\n".join(lines)
+        assert "株式会社テスト 🚀 1" in body and "株式会社テスト株式…" in body  # cut to the cell, with …
+
+        def edges(line: str) -> list[int]:  # the cells of the column separators
+            return [cell_len(line[:i]) for i, ch in enumerate(line) if ch == "│"]
+
+        assert edges(lines[0]) and all(edges(line) == edges(lines[0]) for line in lines)
+        assert all(cell_len(line) == 120 for line in lines)
+        top = board.region.y  # the same on the screen, as the compositor puts it together
+        shown = ["".join(text for text, _ in line) for line in screen(app)][top:top + board.size.height]
+        assert all(edges(line) == edges(lines[0]) for line in shown)
+
+
+async def test_moving_the_board_cursor_repaints_only_the_cards_it_leaves_and_enters():
+    from tests.ui.test_widgets_cells import Painted, fresh_repaint_matches
+
+    app = BoardApp.make()
+    async with app.run_test(size=(120, 30)) as pilot:
+        board = app.query_one("#board")
+        board.set_leads(board_leads(), ["new", "contacted", "qualified", "proposal", "won"], TODAY)
+        board.focus()
+        await pilot.pause()
+        painted = Painted(board)
+        for key, lines in (("down", {3, 4, 5, 6}), ("down", {5, 6, 7, 8}), ("up", {5, 6, 7, 8}),
+                           ("right", {0, 5, 6})):  # to the next column: both headers, both cards (same height)
+            painted.ys.clear()
+            await pilot.press(key)
+            await pilot.pause()
+            assert set(painted.ys) == lines, key
+        await fresh_repaint_matches(pilot, board)
+        built = board._painter.built
+        app.query_one("#other").focus()  # Textual repaints all of it: the cursor's two lines are new
+        await pilot.pause()
+        assert board._painter.built == built + 2
+        await fresh_repaint_matches(pilot, board)
+        board.focus()
+        await pilot.press("left", "end")  # its column scrolls: its lines change
+        await fresh_repaint_matches(pilot, board)
+        assert "↑" in board.render_line(2).text
+
+
+async def test_a_saved_card_repaints_its_lines_and_stale_strips_are_never_shown():
+    from tests.ui.test_widgets_cells import Painted, fresh_repaint_matches, make_lead
+
+    stages = ["new", "contacted", "qualified", "proposal", "won"]
+    app = BoardApp.make()
+    async with app.run_test(size=(120, 30)) as pilot:
+        board = app.query_one("#board")
+        leads = board_leads()
+        board.set_leads(leads, stages, TODAY)
+        board.focus()
+        await pilot.pause()
+        painted = Painted(board)
+        leads = [make_lead(2, "Renamed 株式会社", stage="contacted") if i == 2 else x for i, x in enumerate(leads)]
+        board.set_leads(leads, stages, TODAY)  # one lead saved: a new object, the same column and place
+        await pilot.pause()
+        assert set(painted.ys) == {3, 4}  # its card's two lines, nothing else
+        assert "Renamed 株式会社" in board.render_line(3).text
+        await fresh_repaint_matches(pilot, board)
+        leads[0].stage_since = TODAY.replace(year=2025)  # its time in stage read from git later
+        painted.ys.clear()
+        board.set_leads(list(leads), stages, TODAY)
+        await pilot.pause()
+        assert set(painted.ys) == {4}  # the due line, with the rotting marker
+        assert "⚑" in board.render_line(4).text
+        await fresh_repaint_matches(pilot, board)
+        await pilot.resize_terminal(80, 24)  # narrower: other widths
+        await fresh_repaint_matches(pilot, board)
+        await pilot.press("end", "right", "pageup")
+        await fresh_repaint_matches(pilot, board)
+        board.set_leads(leads[:3], stages[:2], TODAY)  # fewer columns, fewer cards
+        await fresh_repaint_matches(pilot, board)
+        board.set_leads([], stages, TODAY)
+        await fresh_repaint_matches(pilot, board)
+
+
+async def test_typing_a_query_with_the_board_shown_mounts_and_removes_nothing(staged):
+    """Each keystroke regroups the leads the query keeps in the same board widget: no widget is mounted or
+    removed (no column or card is a widget), and what it shows is what a full repaint shows."""
+    from tests.ui.test_widgets_cells import fresh_repaint_matches
+
+    pipe, ids = staged
+    app = make_app(pipe.root, today=TODAY, watch=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await open_board(pilot)
+        board = app.screen.query_one("#board")
+        await pilot.press("slash")  # the footer shows the query bar's keys (it recomposes on a focus change)
+        await pilot.pause()
+        widgets = {id(w) for w in app.screen.walk_children()}
+        mounts = []
+        original = board.set_leads
+        board.set_leads = lambda *a, **k: (mounts.append(len(board.children)), original(*a, **k))[1]
+        for key in "ben":
+            await pilot.press(key)
+            await pilot.pause()
+            assert {id(w) for w in app.screen.walk_children()} == widgets, key
+            assert len(board.children) == 0
+        assert len(mounts) == 3  # the board was given the leads once per keystroke
+        assert "Ben New" in screen_text(app) and "Ann New" not in screen_text(app)
+        await fresh_repaint_matches(pilot, board)

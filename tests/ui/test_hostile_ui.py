@@ -126,7 +126,8 @@ async def test_every_screen_and_dialog_shows_hostile_text_literally(hostile):
 
 async def test_a_saved_note_with_markup_shows_in_the_toast(tmp_path):
     """The toast of a save carries the note's text: shown as typed, and the app stays up."""
-    from pipeline_tui.core.changes.ops import add_lead, init_pipeline
+    from pipeline_tui.core.changes.init import init_pipeline
+    from pipeline_tui.core.changes.leads import add_lead
 
     pipe = init_pipeline(tmp_path / "pipe")
     lead = add_lead(pipe, "Plain Name", "referral", today=TODAY).lead_id
@@ -153,7 +154,7 @@ class _Boom(WorkerErrors, Screen):
 
 
 async def test_a_failed_worker_is_reported_and_the_app_stays_up(tmp_path):
-    from pipeline_tui.core.changes.ops import init_pipeline
+    from pipeline_tui.core.changes.init import init_pipeline
 
     pipe = init_pipeline(tmp_path / "pipe")
     app = make_app(pipe.root, today=TODAY, watch=False)
@@ -186,7 +187,8 @@ async def test_the_watcher_sees_an_edit_within_one_timestamp_tick(tmp_path):
     import os
     import time
 
-    from pipeline_tui.core.changes.ops import add_lead, init_pipeline
+    from pipeline_tui.core.changes.init import init_pipeline
+    from pipeline_tui.core.changes.leads import add_lead
 
     pipe = init_pipeline(tmp_path / "pipe")
     lead = add_lead(pipe, "Tick Tock", "referral", value="1000", today=TODAY).lead_id
@@ -209,7 +211,8 @@ async def test_the_watcher_sees_an_edit_within_one_timestamp_tick(tmp_path):
 async def test_edit_and_next_on_a_lead_that_broke_meanwhile(tmp_path):
     """A teammate's pull breaks a lead (a duplicate key named `[/]`) while it is on screen: `e` and `n` say
     why it cannot be changed, as text, and the app stays up."""
-    from pipeline_tui.core.changes.ops import add_lead, init_pipeline
+    from pipeline_tui.core.changes.init import init_pipeline
+    from pipeline_tui.core.changes.leads import add_lead
 
     pipe = init_pipeline(tmp_path / "pipe")
     lead = add_lead(pipe, "Normal Lead", "referral", today=TODAY).lead_id
@@ -232,7 +235,8 @@ async def test_the_tui_puts_back_an_import_killed_half_way_and_says_so(tmp_path)
     import subprocess
     import sys
 
-    from pipeline_tui.core.changes.ops import add_lead, init_pipeline
+    from pipeline_tui.core.changes.init import init_pipeline
+    from pipeline_tui.core.changes.leads import add_lead
 
     pipe = init_pipeline(tmp_path / "pipe")
     add_lead(pipe, "Kept Lead", "referral", today=TODAY)

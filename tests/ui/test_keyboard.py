@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from pipeline_tui.core.changes.ops import add_lead
+from pipeline_tui.core.changes.leads import add_lead
 from pipeline_tui.ui.app import make_app
 from pipeline_tui.ui.dialogs.edit import EditScreen, fid
 from pipeline_tui.ui.keys import Parser

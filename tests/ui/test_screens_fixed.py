@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from pipeline_tui.core.changes.ops import add_lead, set_fields
+from pipeline_tui.core.changes.leads import add_lead, set_fields
 from pipeline_tui.ui.app import make_app
 from tests.conftest import TODAY, commit_count, git
 from tests.ui.test_app import loaded, shown, table_text
@@ -166,6 +166,7 @@ async def test_the_sync_palette_has_sync_now_and_the_lead_history_is_one_key_awa
 
     from pipeline_tui.ui.screens.lead import LeadScreen
     from pipeline_tui.ui.screens.sync import SyncScreen
+    from tests.ui.test_shared_screens import palette_titles
 
     app = make_app(demo_pipe, today=TODAY, watch=False)
     async with app.run_test(size=(160, 40), notifications=True) as pilot:
@@ -173,8 +174,7 @@ async def test_the_sync_palette_has_sync_now_and_the_lead_history_is_one_key_awa
         await pilot.press("y")
         await loaded(pilot)
         assert isinstance(app.screen, SyncScreen)
-        names = [c.title for c in app.get_system_commands(app.screen)]
-        assert "Sync now" in names
+        assert "Sync now" in await palette_titles(pilot)
         await pilot.press("escape", "enter")
         await loaded(pilot)
         assert isinstance(app.screen, LeadScreen)

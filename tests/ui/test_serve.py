@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline_tui.core.changes.ops import add_lead
+from pipeline_tui.core.changes.leads import add_lead
 from pipeline_tui.ui.serve import exposure_warning, is_loopback, served_command
 from tests.conftest import TODAY
 

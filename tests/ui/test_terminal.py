@@ -14,7 +14,7 @@ import uuid
 import pytest
 import yaml
 
-from pipeline_tui.core.changes.ops import add_lead
+from pipeline_tui.core.changes.leads import add_lead
 from tests.conftest import TODAY, git
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (apt install tmux)")

@@ -7,44 +7,32 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.message import Message
+from textual.signal import Signal
 
-from pipeline_tui.core.changes.ops import Change
+from pipeline_tui.core.changes.change import Change
 from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.core.model.lead import Lead
-from pipeline_tui.core.model.pipeline import Pipeline, stamp_of
+from pipeline_tui.core.model.pipeline import Pipeline
 from pipeline_tui.core.safetext import visible
+from pipeline_tui.core.storage.files import stamp_of
+from pipeline_tui.ui.commands import APP_COMMANDS
 from pipeline_tui.ui.keys import InOrder, use_parser
+from pipeline_tui.ui.messages import Health, LeadSaved, LeadsLoaded, LeadsNews
 from pipeline_tui.ui.workers import WorkerErrors, io_work
+from pipeline_tui.ui.writes import WriteQueue
 
 PLAYBOOK = "pipeline.yaml"  # its entry in _reread (no lead id has a dot)
 RACY_NS = 2_000_000_000  # a file modified this close to when it was read may change again unseen (FAT: 2 s ticks)
 
 
-class LeadsLoaded(Message):
-    def __init__(self, leads: list[Lead], changed: set[str] | None = None,
-                 health: tuple[int, int] | None = None, external: bool = False) -> None:
-        self.leads = leads
-        self.changed = changed
-        self.external = external  # changed behind the app's back (an editor, a pull), not by a save here
-        self.health = health  # (mix warnings, problems listed by p, rotting leads), computed off the UI thread
-        super().__init__()
-
-
-class LeadSaved(Message):
-    def __init__(self, change: Change) -> None:
-        self.change = change
-        super().__init__()
-
-
-class PipelineApp(InOrder, WorkerErrors, App):
-    """pipeline-tui."""
+class PipelineApp(WriteQueue, InOrder, WorkerErrors, App):
+    """pipeline-tui. The screens hear of changed leads on `leads_news` (see ui/screens/leads_view.py)."""
 
     TITLE = "pipeline"
     CSS_PATH = "app.tcss"
@@ -66,11 +54,7 @@ class PipelineApp(InOrder, WorkerErrors, App):
         super().__init__()
         self._in_order_init()
         use_parser()
-        self._writes: deque[Callable[[], None]] = deque()  # run one at a time by _writer, in order
-        self._writes_lock = threading.Lock()
-        self._writer_busy = False
-        self._after: list[Callable[[], None]] = []  # what waits for the queued writes (after_writes)
-        self._releasing = 0  # of those, handed to the UI thread and not yet run
+        self._write_queue_init()
         self.pipe = Pipeline.open(root)
         self.fixed_today = today
         self.leads: list[Lead] = []
@@ -81,9 +65,12 @@ class PipelineApp(InOrder, WorkerErrors, App):
         self._read_at = 0  # when the leads held were read (ns); a lead read again since: in _reread
         self._reread: dict[str, int] = {}
         self._scan_seconds = 0.0
-        self.health: tuple[int, int, int] = (0, 0, 0)
+        self._pb_mtime: int | None = None  # the playbook's, when the watcher last looked
+        self.health = Health(0, 0, 0)
         self.driver_warning: str | None = None  # set by the health worker (see _driver_warning)
         self.problem_list: list | None = None  # what `pipeline check` says, as of the last health worker
+        self.checked_leads: list[Lead] | None = None  # the leads problem_list and health are of
+        self.leads_news: Signal[LeadsNews] = Signal(self, "leads-news")
         self.stage_hist = None  # what git remembers of every lead's stages (core.stage_history), once read
         self.sub_title = visible(self.pipe.root.name)
 
@@ -108,7 +95,7 @@ class PipelineApp(InOrder, WorkerErrors, App):
             self.call_from_thread(self.notify, line, timeout=10)
 
     def on_mount(self) -> None:
-        from pipeline_tui.core.storage import pending
+        from pipeline_tui.core.git import pending
         from pipeline_tui.ui.screens.main import MainScreen
 
         pending.announce = self._announce
@@ -118,14 +105,14 @@ class PipelineApp(InOrder, WorkerErrors, App):
             self.set_interval(self.watch_interval, self.check_disk, name="watch")
 
     def on_unmount(self) -> None:
-        from pipeline_tui.core.storage import pending
+        from pipeline_tui.core.git import pending
 
         pending.announce = pending._to_stderr
 
     # --- loading ---
     @io_work(exclusive=True, group="load")
     def load_leads(self) -> None:
-        from pipeline_tui.core.storage.pending import recover_before_reading
+        from pipeline_tui.core.git.repo import recover_before_reading
 
         recover_before_reading(self.pipe.root)  # a write killed half way: its files put back first
         read_at = time.time_ns()
@@ -137,11 +124,11 @@ class PipelineApp(InOrder, WorkerErrors, App):
         self.post_message(LeadsLoaded(leads))
         for lead in leads:  # warm the text that bare query words search, off the UI thread
             lead.search_text()
-        self.post_message(LeadsLoaded(leads, set(), self._health(leads)))
+        self.post_message(LeadsLoaded(leads, set(), *self._health(leads)))
 
-    def _health(self, leads: list[Lead]) -> tuple[int, int, int]:
-        """Mix warnings, the problems `p` lists (as `pipeline check` finds them) and rotting leads
-        (validates every lead, asks git for the stage history and the file states: run it in a worker)."""
+    def _health(self, leads: list[Lead]) -> tuple[Health, list]:
+        """The health figures and the problems `p` lists (as `pipeline check` finds them): validates every
+        lead, asks git for the stage history and the file states: run it in a worker."""
         from pipeline_tui.core.git.stage_history import stage_history
         from pipeline_tui.core.views.checks import check_pipeline
         from pipeline_tui.core.views.mix import compute_mix
@@ -150,10 +137,9 @@ class PipelineApp(InOrder, WorkerErrors, App):
         warnings = len(compute_mix(leads, pb, self.today).warnings)
         self.stage_hist = stage_history(self.pipe.root)
         problems = check_pipeline(self.pipe, leads, self.today, self.stage_hist)  # attaches it to the leads
-        self.problem_list = problems
         rotting = sum(1 for x in leads if x.rotting(self.today) is not None)
         self.driver_warning = _driver_warning(self.pipe)
-        return warnings, len(problems), rotting
+        return Health(warnings, len(problems), rotting), problems
 
     def check_disk(self) -> None:
         if self.loaded and not any(w.group in ("load", "write", "watch") and w.is_running for w in self.workers):
@@ -168,7 +154,7 @@ class PipelineApp(InOrder, WorkerErrors, App):
             pb_mtime = playbook_path.stat().st_mtime_ns
         except FileNotFoundError:
             pb_mtime = 0
-        if getattr(self, "_pb_mtime", None) not in (None, pb_mtime) or (
+        if self._pb_mtime not in (None, pb_mtime) or (
                 pb_mtime + RACY_NS > self._reread.get(PLAYBOOK, self._read_at)
                 and self._playbook_changed(playbook_path, now)):
             self._pb_mtime = pb_mtime
@@ -193,7 +179,7 @@ class PipelineApp(InOrder, WorkerErrors, App):
                 by_id.pop(lead_id, None)
         self._signature = sig
         leads = sorted(by_id.values(), key=lambda x: x.id)
-        self.post_message(LeadsLoaded(leads, changed | removed, self._health(leads), external=True))
+        self.post_message(LeadsLoaded(leads, changed | removed, *self._health(leads), external=True))
 
     def _playbook_changed(self, path: Path, checked_at: int) -> bool:
         """A racily clean playbook: its bytes against those the loaded playbook came from (once more per tick
@@ -230,79 +216,26 @@ class PipelineApp(InOrder, WorkerErrors, App):
         return out
 
     def on_leads_loaded(self, message: LeadsLoaded) -> None:
+        """Hold the leads (or their new figures) and tell the screens (only the one on view redraws now)."""
+        figures_only = message.changed == set()
+        if figures_only and message.leads is not self.leads:
+            return  # figures of leads replaced since: those of the new ones are on their way
         if message.health is not None:
-            self.health = message.health
-        if message.changed == set() and message.leads is self.leads:
-            from pipeline_tui.ui.widgets.lead_table import LeadTable
-
-            for screen in self.screen_stack:  # only the health figures (and time in stage) are new
-                # a screen that filters the leads again also redraws its status line; others only that
-                update = getattr(screen, "leads_refigured", None) or getattr(screen, "update_status", None)
-                if update is not None:
-                    update()
-                for table in screen.query(LeadTable):
-                    table.refresh()
-            return
-        self.leads = message.leads
-        self.loaded = True
-        for screen in self.screen_stack:
-            refresh = getattr(screen, "leads_changed", None)
-            if refresh is not None:
-                refresh(message.changed)
+            self.health, self.problem_list, self.checked_leads = message.health, message.problems, message.leads
+        if not figures_only:
+            self.leads = message.leads
+            self.loaded = True
+        changed = None if message.changed is None else frozenset(message.changed)
+        self.leads_news.publish(LeadsNews(changed, figures=message.health is not None))
         if message.external and message.changed:
             self.notify(f"{len(message.changed)} lead file(s) changed on disk; reloaded", timeout=3)
 
-    # --- writing ---
+    # --- writing (queued: see ui/writes.py) ---
     def run_change(self, fn: Callable[[], Change], done: Callable[[Change], None] | None = None) -> None:
         """Queue a core write; report errors; refresh the changed lead. Writes run one at a time in the
         order they were asked for, which is the order the keys were typed (`u` right after a save undoes
         that save, a second `>` moves the card on from where the first left it)."""
         self._queue_write(lambda: self._write(fn, done))
-
-    def _queue_write(self, job: Callable[[], None]) -> None:
-        with self._writes_lock:
-            self._writes.append(job)
-            if self._writer_busy:
-                return
-            self._writer_busy = True
-        self._writer()
-
-    def after_writes(self, then: Callable[[], None]) -> None:
-        """Run `then` on the UI thread once every queued write has landed (a form opens on the file as the
-        writes left it); keys typed meanwhile wait for it (see `_hold_keys`)."""
-        with self._writes_lock:
-            if self._writer_busy:
-                self._after.append(then)
-                return
-        then()
-
-    def _hold_keys(self) -> bool:
-        return bool(self._after) or self._releasing > 0
-
-    def _run_after(self, then: Callable[[], None]) -> None:
-        try:
-            then()
-        finally:
-            with self._writes_lock:
-                self._releasing -= 1
-
-    @io_work(group="write")
-    def _writer(self) -> None:
-        while True:
-            with self._writes_lock:
-                if not self._writes:
-                    self._writer_busy = False
-                    waiting, self._after = self._after, []
-                    self._releasing += len(waiting)  # keys stay held until each has run
-                    break
-                job = self._writes.popleft()
-            try:
-                job()
-            except Exception as exc:  # noqa: BLE001 - a bug must not stop the writes queued behind it
-                self.call_from_thread(self.notify, f"{type(exc).__name__}: {exc}", title="Not saved",
-                                      severity="error", timeout=8)
-        for then in waiting:
-            self.call_from_thread(self._run_after, then)
 
     def _write(self, fn: Callable[[], Change], done: Callable[[Change], None] | None) -> None:
         try:
@@ -346,7 +279,7 @@ class PipelineApp(InOrder, WorkerErrors, App):
 
     @io_work(exclusive=True, group="health")
     def _health_worker(self, leads: list[Lead]) -> None:
-        self.post_message(LeadsLoaded(leads, set(), self._health(leads)))
+        self.post_message(LeadsLoaded(leads, set(), *self._health(leads)))
 
     def action_undo(self) -> None:
         self._queue_write(lambda: self._undo(redo=False))
@@ -357,7 +290,7 @@ class PipelineApp(InOrder, WorkerErrors, App):
     def _undo(self, redo: bool) -> None:
         """`pipeline undo` (or redo): the change it reverted is said; every lead is read again (an undo
         may touch many files: an import, a sync)."""
-        from pipeline_tui.core.changes.ops import redo_last, undo_last
+        from pipeline_tui.core.changes.undo import redo_last, undo_last
 
         title = "Redone" if redo else "Undone"
         try:
@@ -374,6 +307,12 @@ class PipelineApp(InOrder, WorkerErrors, App):
         return next((x for x in self.leads if x.id == lead_id), None)
 
     # --- navigation ---
+    def open_lead(self, lead_id: str) -> None:
+        """The Lead screen, over the screen it was opened from."""
+        from pipeline_tui.ui.screens.lead import LeadScreen
+
+        self.push_screen(LeadScreen(lead_id))
+
     def action_help(self) -> None:
         from pipeline_tui.ui.dialogs.help import HelpScreen
 
@@ -426,22 +365,10 @@ class PipelineApp(InOrder, WorkerErrors, App):
         self.notify("Reloading every lead file", timeout=2)
 
     def get_system_commands(self, screen):  # noqa: ANN001, ANN201
+        """Textual's commands and the app's, on every screen (a screen's own: its `COMMANDS`)."""
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Agenda", "Today's work: uncontacted requests, overdue, due today, this week", self.action_agenda)
-        yield SystemCommand("Mix", "Source mix: shares, inflow and warnings", self.action_mix)
-        yield SystemCommand("Report", "By source: win rate, cycle, response time, qualified rate; the funnel",
-                            self.action_report)
-        yield SystemCommand("Import leads", "From a CRM or spreadsheet CSV, or a JSON export: preview, then import",
-                            self.action_import_leads)
-        yield SystemCommand("Problems", "Files that fail `pipeline check`", self.action_problems)
-        yield SystemCommand("Sync", "Ahead/behind the remote", self.action_sync)
-        yield SystemCommand("Help", "Keys and how the pipeline works", self.action_help)
-        yield SystemCommand("Undo", "Revert your last change made with the tool (u)", self.action_undo)
-        yield SystemCommand("Redo", "Redo what the last undo reverted (U)", self.action_redo)
-        yield SystemCommand("Reload", "Read every lead file again", self.action_reload)
-        extra = getattr(screen, "palette_commands", None)
-        if extra is not None:
-            yield from extra()
+        for command in APP_COMMANDS:
+            yield SystemCommand(command.title, command.help, partial(self.run_action, command.action))
 
 
 def make_app(root: Path, today: dt.date | None = None, watch: bool = True, watch_interval: float = 2.0) -> PipelineApp:
@@ -452,7 +379,7 @@ def make_app(root: Path, today: dt.date | None = None, watch: bool = True, watch
 def _driver_warning(pipe) -> str | None:  # noqa: ANN001
     """A clone where a plain `git pull` would merge lead files line by line (no merge driver, or its
     program gone): said on the status line, with what to run."""
-    from pipeline_tui.core.changes.ops import merge_driver_problem
+    from pipeline_tui.core.changes.init import merge_driver_problem
     from pipeline_tui.core.errors import PipelineError
     from pipeline_tui.core.git.repo import GitRepo
 

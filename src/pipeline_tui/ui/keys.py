@@ -115,7 +115,8 @@ class InOrder:
             self.call_later(self._next_turn, since)  # type: ignore[attr-defined]
             return
         if self._hold_keys() and time.monotonic() - since < HOLD_MAX:
-            # the last key opens a form once the writes queued before it land: the keys after it are its
+            # the last key opens a form once the writes queued before it land and its file is read (in the
+            # write worker, see ui/writes.py): the keys after it are the form's
             self._pump_scheduled = True
             self.set_timer(SETTLE, lambda: self._next_turn(since))  # type: ignore[attr-defined]
             return
@@ -139,7 +140,7 @@ class InOrder:
             self._turn_done(turn)
 
     def _hold_keys(self) -> bool:
-        """True while the app wants the keys held (overridden: a form waiting for queued writes)."""
+        """True while the app wants the keys held (overridden: a form waiting for queued writes or its file)."""
         return False
 
     def _busy(self) -> bool:

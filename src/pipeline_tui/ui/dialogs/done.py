@@ -22,7 +22,7 @@ class DoneDialog(ModalScreen[None]):
         self.lead_id = lead_id
 
     def compose(self) -> ComposeResult:
-        from pipeline_tui.core.changes.ops import propose_next
+        from pipeline_tui.core.changes.activities import propose_next
 
         app = self.app
         lead = app.lead_by_id(self.lead_id)
@@ -56,7 +56,7 @@ class DoneDialog(ModalScreen[None]):
         self.set_focus(self.query_one("#done-text", Input))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        from pipeline_tui.core.changes.ops import complete_next
+        from pipeline_tui.core.changes.activities import complete_next
 
         text = self.query_one("#done-text", Input).value
         kind = self.query_one("#done-kind", Input).value.strip() or "note"

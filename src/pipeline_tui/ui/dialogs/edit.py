@@ -3,7 +3,8 @@
 The form shows, as the person types, every change a save would make ("owner carol -> bob"). Invalid input
 is named under the fields and nothing is written. A field emptied is removed only after the person says
 so in `ConfirmChanges`. The save is checked against the bytes the form was opened on, so a file changed
-meanwhile (an editor, a pull) is never overwritten blindly.
+meanwhile (an editor, a pull) is never overwritten blindly. The file is read before the form is built
+(`EditScreen.open`, in the write worker), never while composing it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from pipeline_tui.core.dates import parse_date_input
 from pipeline_tui.core.errors import BadInput, PipelineError
-from pipeline_tui.core.model.playbook import AUTHORITY, FIT, HORIZONS, INTEREST, ORIGINS
+from pipeline_tui.core.model.lead import Lead
+from pipeline_tui.core.model.vocabulary import AUTHORITY, FIT, HORIZONS, INTEREST, ORIGINS
 from pipeline_tui.core.safetext import show
 from pipeline_tui.ui.text import plain
 
@@ -37,23 +39,35 @@ class EditScreen(ModalScreen[None]):
     BINDINGS = [Binding("ctrl+s", "save", "Save", id="edit.save", tooltip="Save the changes listed (asks before removing)"),
                 Binding("escape", "dismiss", "Cancel", id="edit.cancel", tooltip="Close, writing nothing")]
 
-    def __init__(self, lead_id: str, focus: str | None = None) -> None:
+    def __init__(self, lead_id: str, read: tuple[Lead, bytes] | Exception, focus: str | None = None) -> None:
+        """`read`: the lead and the bytes of its file (`Pipeline.read_raw`), or why they could not be read."""
         super().__init__()
         self.lead_id = lead_id
         self.focus_field = focus
+        self.lead: Lead | None = None
         self.raw: bytes | None = None
         self.data: dict = {}
+        if isinstance(read, Exception):
+            self.error = read.one_line() if isinstance(read, PipelineError) else f"{type(read).__name__}: {read}"
+        else:
+            (self.lead, self.raw), self.error = read, ""
+            self.data = self.lead.data
+
+    @classmethod
+    def open(cls, app, lead_id: str, focus: str | None = None) -> None:  # noqa: ANN001 - the PipelineApp
+        """The form on the file as the writes queued before it leave it, read in the write worker; the keys
+        typed meanwhile wait, then go into the form."""
+        pipe = app.pipe
+        app.read_then(lambda: pipe.read_raw(lead_id), lambda read: app.push_screen(cls(lead_id, read, focus)))
 
     def compose(self) -> ComposeResult:
-        app = self.app
-        pb = app.pipe.playbook
-        try:
-            lead, self.raw = app.pipe.read_raw(self.lead_id)
-        except PipelineError as exc:
-            yield Static(plain(exc.one_line() + "  (esc closes)"), classes="error")
+        pb = self.app.pipe.playbook
+        lead = self.lead
+        if lead is None:  # the file cannot be changed (broken, a FIFO, too big): only the message shows
+            yield Static(plain(self.error + "  (esc closes)"), classes="error")
             yield Footer()
             return
-        d = self.data = lead.data
+        d = self.data
         q = d.get("qualification") if isinstance(d.get("qualification"), dict) else {}
         nxt = d.get("next") if isinstance(d.get("next"), dict) else {}
 
@@ -106,7 +120,7 @@ class EditScreen(ModalScreen[None]):
 
     def show_changes(self) -> None:
         """What a save would write, field by field, in the words of the commit message."""
-        from pipeline_tui.core.changes.ops import plan_set
+        from pipeline_tui.core.changes.leads import plan_set
 
         out = self.query_one("#changes", Static)
         try:
@@ -170,7 +184,7 @@ class EditScreen(ModalScreen[None]):
         return out
 
     def action_save(self) -> None:
-        from pipeline_tui.core.changes.ops import plan_set
+        from pipeline_tui.core.changes.leads import plan_set
 
         if self.raw is None:  # no form: the file could not be read
             self.dismiss()
@@ -203,7 +217,7 @@ class EditScreen(ModalScreen[None]):
         self._write(assignments)
 
     def _write(self, assignments: list[str]) -> None:
-        from pipeline_tui.core.changes.ops import set_fields
+        from pipeline_tui.core.changes.leads import set_fields
 
         app, raw, lead_id = self.app, self.raw, self.lead_id
         app.run_change(lambda: set_fields(app.pipe, lead_id, assignments, today=app.today, expect_bytes=raw))

@@ -73,7 +73,7 @@ class LogDialog(ModalScreen[None]):
         self.action_log(self.kind)
 
     def action_log(self, kind: str) -> None:
-        from pipeline_tui.core.changes.ops import log_activity
+        from pipeline_tui.core.changes.activities import log_activity
 
         text = self.query_one(Input).value
         if kind == "note" and not text.strip():  # a note is its words: write them first

@@ -6,17 +6,16 @@ import datetime as dt
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from pipeline_tui.core.model.lead import Lead
 from pipeline_tui.core.views.agenda import build_agenda, wait_words, waiting_hours
-from pipeline_tui.ui.screens.actions import LeadActions
+from pipeline_tui.ui.screens.actions import LeadActionsScreen
 from pipeline_tui.ui.widgets.lead_table import LeadTable
 
 
-class AgendaScreen(LeadActions, Screen):
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="agenda.back"), *LeadActions.LEAD_BINDINGS]
+class AgendaScreen(LeadActionsScreen):
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="agenda.back")]  # and the lead keys
 
     def compose(self) -> ComposeResult:
         yield Header()

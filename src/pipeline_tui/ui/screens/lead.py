@@ -11,21 +11,21 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from pipeline_tui.core.model.lead import KNOWN_KEYS, Lead
+from pipeline_tui.core.model.lead import Lead
+from pipeline_tui.core.model.rules import KNOWN_KEYS
 from pipeline_tui.core.safetext import visible
 from pipeline_tui.core.yaml.reader import plain_data
-from pipeline_tui.ui.screens.actions import LeadActions
+from pipeline_tui.ui.screens.actions import LeadActionsScreen
 from pipeline_tui.ui.text import plain
 from pipeline_tui.ui.widgets.lead_table import DUE_STYLES, ROTTING
 from pipeline_tui.ui.workers import WorkerErrors, io_work
 
 
-class LeadScreen(WorkerErrors, LeadActions, Screen):
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="lead.back"), *LeadActions.LEAD_BINDINGS]
+class LeadScreen(WorkerErrors, LeadActionsScreen):
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="lead.back")]  # and the lead keys
 
     def __init__(self, lead_id: str) -> None:
         super().__init__()

@@ -5,24 +5,40 @@ from __future__ import annotations
 from collections import Counter
 
 from rich.text import Text
-from textual.app import ComposeResult, SystemCommand
+from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from pipeline_tui.core.errors import BadInput
 from pipeline_tui.core.model.lead import Lead
 from pipeline_tui.core.views.query import SORT_KEYS, Narrowing, compile_predicates, sort_leads, split_words
-from pipeline_tui.ui.screens.actions import LeadActions
+from pipeline_tui.ui.commands import Command
+from pipeline_tui.ui.screens.actions import LeadActionsScreen, LeadCommands
 from pipeline_tui.ui.text import plain
 from pipeline_tui.ui.widgets.board import Board
 from pipeline_tui.ui.widgets.lead_table import DUE_STYLES, ROTTING, LeadTable
 
 SORT_CYCLE = ["due", "name", "company", "stage", "grade", "value", "created", "source", "owner"]
 
+MAIN_COMMANDS = [
+    Command("Focus query", "Type query words", "focus_query"),
+    Command("Board view", "Toggle the board grouped by stage", "toggle_board"),
+    *(Command(f"Sort by {key}", f"Sort the table by {key} (again: reverse)", f"sort_by({key!r})") for key in SORT_CYCLE),
+    Command("Move to next stage", "Move the lead (the board's card, or the table's row) one stage on (>)",
+            "move_stage(1)"),
+    Command("Move to previous stage", "Move the lead one stage back (<)", "move_stage(-1)"),
+]
 
-class MainScreen(LeadActions, Screen):
+
+class MainCommands(LeadCommands):
+    def commands(self) -> list[Command]:
+        return [*super().commands(), *MAIN_COMMANDS]
+
+
+class MainScreen(LeadActionsScreen):
     """Pipeline: every lead, filtered by the query bar."""
+
+    COMMANDS = {MainCommands}
 
     BINDINGS = [
         Binding("slash", "focus_query", "Query", id="main.query", tooltip="Type query words: stage:new owner:alice overdue"),
@@ -31,8 +47,7 @@ class MainScreen(LeadActions, Screen):
         Binding("S", "reverse_sort", "Reverse", show=False, id="main.reverse", tooltip="Reverse the sort"),
         Binding("b", "toggle_board", "Board", id="main.board", tooltip="Table or board grouped by stage"),
         Binding("q", "app.quit", "Quit", id="main.quit", tooltip="Quit"),
-        *LeadActions.LEAD_BINDINGS,
-    ]
+    ]  # and the lead keys (LeadActionsScreen)
 
     def __init__(self) -> None:
         super().__init__()
@@ -138,7 +153,7 @@ class MainScreen(LeadActions, Screen):
             (f"{prob} problem{'s' if prob != 1 else ''} (p)", f"{prob} problems (p)", f"{prob} prob(p)",  # as p lists
              "red" if errors else "yellow" if prob else ""),
         ]
-        if getattr(self.app, "driver_warning", None):
+        if self.app.driver_warning:
             parts.append(("merge driver missing: run pipeline sync (or press y)", "no merge driver (y)",
                           "no driver(y)", "bold yellow"))
         width = (status.size.width or self.app.size.width) - 1
@@ -181,7 +196,7 @@ class MainScreen(LeadActions, Screen):
         table.sort_reverse = False
         self._resort()
 
-    def sort_by(self, key: str) -> None:
+    def action_sort_by(self, key: str) -> None:
         assert key in SORT_KEYS
         table = self.query_one(LeadTable)
         table.sort_reverse = (not table.sort_reverse) if table.sort_key == key else False
@@ -214,15 +229,6 @@ class MainScreen(LeadActions, Screen):
         self.query_one(Board).set_leads(self.shown, self.app.pipe.playbook.stage_names, self.app.today,
                                         keep_id=keep_id)
 
-    def palette_commands(self):  # noqa: ANN201
-        yield SystemCommand("Focus query", "Type query words", self.action_focus_query)
-        yield SystemCommand("Board view", "Toggle the board grouped by stage", self.action_toggle_board)
-        for key in SORT_CYCLE:
-            yield SystemCommand(f"Sort by {key}", f"Sort the table by {key} (again: reverse)",
-                                lambda k=key: self.sort_by(k))
-        yield from self.lead_palette_commands()
-        yield from self.board_palette_commands()
-
     # --- the board ---
     def on_descendant_focus(self, event) -> None:  # noqa: ANN001
         """With the board shown, focus meant for the hidden table (enter or escape in the query bar) goes to
@@ -232,6 +238,9 @@ class MainScreen(LeadActions, Screen):
 
     def on_board_move_requested(self, message: Board.MoveRequested) -> None:
         self.move_stage(message.step, message.lead)
+
+    def action_move_stage(self, step: int) -> None:
+        self.move_stage(step)
 
     def move_stage(self, step: int, lead: Lead | None = None) -> None:
         """The lead one stage back (-1) or on (+1), saved and committed like the Edit form's stage, once
@@ -243,7 +252,7 @@ class MainScreen(LeadActions, Screen):
             self.app.after_writes(lambda: self._move_now(step, self.app.lead_by_id(lead_id) or lead))
 
     def _move_now(self, step: int, lead: Lead) -> None:
-        from pipeline_tui.core.changes.ops import set_fields
+        from pipeline_tui.core.changes.leads import set_fields
         from pipeline_tui.core.errors import PipelineError
 
         app = self.app
@@ -280,8 +289,3 @@ class MainScreen(LeadActions, Screen):
 
         # done runs once the save's LeadsLoaded is queued: the pending mark goes after the board shows it
         app.run_change(change, done=lambda _change: app.call_later(lambda: pending.discard(lead_id)))
-
-    def board_palette_commands(self):  # noqa: ANN201
-        yield SystemCommand("Move to next stage", "Move the lead (the board's card, or the table's row) one stage on (>)",
-                            lambda: self.move_stage(1))
-        yield SystemCommand("Move to previous stage", "Move the lead one stage back (<)", lambda: self.move_stage(-1))

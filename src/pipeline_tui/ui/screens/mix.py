@@ -7,10 +7,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Sparkline, Static
 
 from pipeline_tui.core.views.mix import compute_mix
+from pipeline_tui.ui.screens.leads_view import LeadsView
 from pipeline_tui.ui.text import plain
 
 
@@ -19,7 +19,7 @@ def _bar(share: float, width: int = 30) -> str:
     return "█" * n + "·" * (width - n)
 
 
-class MixScreen(Screen):
+class MixScreen(LeadsView):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="mix.back")]
 
     def compose(self) -> ComposeResult:

@@ -10,11 +10,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from pipeline_tui.core.safetext import visible
 from pipeline_tui.core.views.report import fmt_num, fmt_pct
+from pipeline_tui.ui.screens.leads_view import LeadsView
 from pipeline_tui.ui.text import plain
 from pipeline_tui.ui.workers import WorkerErrors, io_work
 
@@ -79,7 +79,7 @@ def render_report(result: dict) -> Group:
     return Group(t, note, Text(""), funnel, Text(""), quals)
 
 
-class ReportScreen(WorkerErrors, Screen):
+class ReportScreen(WorkerErrors, LeadsView):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="report.back")]
 
     def compose(self) -> ComposeResult:

@@ -3,8 +3,6 @@ changed differently on both sides with both values: `o` keeps ours, `t` takes th
 
 from __future__ import annotations
 
-import json
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,16 +11,24 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from pipeline_tui.core.errors import PipelineError
-from pipeline_tui.core.safetext import visible
+from pipeline_tui.core.safetext import shown, visible
+from pipeline_tui.ui.commands import Command, ScreenCommands
 from pipeline_tui.ui.text import plain
 from pipeline_tui.ui.workers import WorkerErrors, io_work
 
 
-def _v(value) -> str:  # noqa: ANN001
-    return "(none)" if value is None else json.dumps(value, ensure_ascii=False, default=str)
+class SyncCommands(ScreenCommands):
+    def commands(self) -> list[Command]:
+        out = [Command("Sync now", "Fetch, merge field by field, push (s)", "sync"),
+               Command("Commit edits and sync", "Commit hand edits first, then sync (c)", "sync(True)")]
+        if self.screen.conflicts:  # type: ignore[attr-defined] - a SyncScreen
+            out += [Command("Keep ours", "Keep this clone's value of the highlighted field (o)", "choose('ours')"),
+                    Command("Take theirs", "Take the remote's value of the highlighted field (t)", "choose('theirs')")]
+        return out
 
 
 class SyncScreen(WorkerErrors, Screen):
+    COMMANDS = {SyncCommands}
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="sync.back"),
         Binding("s", "sync", "Sync now", id="sync.now", tooltip="Fetch, merge field by field, push"),
@@ -50,18 +56,6 @@ class SyncScreen(WorkerErrors, Screen):
         self.sub_title = "Sync"
         self.query_one("#conflicts").display = False
         self.check()
-
-    def palette_commands(self):  # noqa: ANN201 - the app's palette adds these on this screen
-        from textual.app import SystemCommand
-
-        yield SystemCommand("Sync now", "Fetch, merge field by field, push (s)", self.action_sync)
-        yield SystemCommand("Commit edits and sync", "Commit hand edits first, then sync (c)",
-                            lambda: self.action_sync(True))
-        if self.conflicts:
-            yield SystemCommand("Keep ours", "Keep this clone's value of the highlighted field (o)",
-                                lambda: self.action_choose("ours"))
-            yield SystemCommand("Take theirs", "Take the remote's value of the highlighted field (t)",
-                                lambda: self.action_choose("theirs"))
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "choose":
@@ -116,7 +110,8 @@ class SyncScreen(WorkerErrors, Screen):
 
     @io_work(exclusive=True, group="sync")
     def run_sync(self, resolve: dict, commit_edits: bool) -> None:
-        from pipeline_tui.core.git.sync import SyncConflict, sync
+        from pipeline_tui.core.git.sync import sync
+        from pipeline_tui.core.git.sync_result import SyncConflict
 
         try:
             result = sync(self.app.pipe, resolve=resolve, commit_edits=commit_edits)
@@ -164,8 +159,8 @@ class SyncScreen(WorkerErrors, Screen):
             if c["key"] == "(file)":
                 line = f"{mark} {c['path']}: {c['ours'] or 'changed on both sides; git could not merge it'}"
             else:
-                line = (f"{mark} {c['path']}  {c['key']}: here {_v(c['ours'])} · on {self.remote} {_v(c['theirs'])}"
-                        f" · was {_v(c['base'])}")
+                line = (f"{mark} {c['path']}  {c['key']}: here {shown(c['ours'], quoted=True)} · on {self.remote} {shown(c['theirs'], quoted=True)}"
+                        f" · was {shown(c['base'], quoted=True)}")
             options.add_option(Option(plain(line, style="green" if choice else "yellow")))
         if self.conflicts:
             options.highlighted = min(keep, len(self.conflicts) - 1)

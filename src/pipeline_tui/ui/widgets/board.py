@@ -1,5 +1,9 @@
 """A board of the leads by stage on Textual's Line API: one widget paints every column, and only the lines
-on screen, so 10,000 leads cost what fits in the window (no widget per card, no widget per column).
+on screen, so 10,000 leads cost what fits in the window (no widget per card or column; nothing is mounted
+or removed when the leads change: `set_leads` only regroups them). It owns the grouping, the columns'
+widths, how a line paints (measured and cut in terminal cells: a wide name such as 株式会社 keeps the
+column edges in place), the cursor, and which lines repaint: a line's key is all it shows, strips are
+cached by key and a change refreshes only the lines whose key changed (`widgets.lines`).
 
 Each column is a stage of the playbook (and an "other" column for leads whose stage the playbook does not
 know, when there are any): its name and count, its summed value, then two lines per card. A cursor sits
@@ -10,6 +14,7 @@ actions open it) and `Board.MoveRequested` on `<` / `>`; the screen does the wri
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Hashable
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -22,6 +27,7 @@ from textual.widget import Widget
 from pipeline_tui.core.model.lead import Lead
 from pipeline_tui.ui.text import cut
 from pipeline_tui.ui.widgets.lead_table import DUE_STYLES, GRADE_STYLES, ROTTING, LeadTable
+from pipeline_tui.ui.widgets.lines import LinePainter
 
 HEADER_LINES = 3  # stage and count, summed value, a rule (with how many cards are above and below)
 CARD_LINES = 2  # grade and name; due date (or "no next action") and the rotting marker
@@ -36,14 +42,12 @@ def pad(text: str, width: int) -> str:
 def money(value: float, width: int) -> str:
     """A summed value in `width` cells: 1,234,567 when it fits, else 1.2M / 35k."""
     full = f"{value:,.0f}"
-    if len(full) <= width:
+    if cell_len(full) <= width:
         return full
     for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if value >= limit:
             short = f"{value / limit:.1f}{suffix}"
-            if len(short) > width:
-                short = f"{value / limit:.0f}{suffix}"
-            return cut(short, width)
+            return cut(short if cell_len(short) <= width else f"{value / limit:.0f}{suffix}", width)
     return cut(full, width)
 
 
@@ -107,6 +111,7 @@ class Board(Widget, can_focus=True):
         self.row = 0
         self.left = 0  # the first column shown (when they do not all fit)
         self.pending_moves: set[str] = set()  # lead ids whose stage move is being saved
+        self._painter = LinePainter()
 
     # --- data ---
     def set_leads(self, leads: list[Lead], stages: list[str], today: dt.date, keep_id: str | None = None) -> None:
@@ -141,7 +146,7 @@ class Board(Widget, can_focus=True):
                 self.col = near if near is not None else self.col
         self._clamp()
         self._scroll_visible()
-        self.refresh()
+        self._refresh_changed()  # typing on in the query bar: the lines that changed (most); a lead saved: its card
 
     @property
     def current(self) -> Lead | None:
@@ -209,22 +214,59 @@ class Board(Widget, can_focus=True):
             i += step
         return None
 
-    # --- painting ---
-    def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        left, widths = self._layout()
+    # --- painting: a line's key is all it shows (widgets.lines); a change repaints the lines whose key changed ---
+    def _line_key(self, y: int, base: Style, left: int, widths: list[int]) -> Hashable:
+        """What line `y` shows now: per column shown, the few things its part of the line is painted from."""
         if not widths:
-            return Strip.blank(width, self.rich_style)
+            return "blank", self.size.width, base
+        styles = tuple(map(self.get_component_rich_style, ("board--header", "board--header-cursor", "board--value",
+                                                           "board--rule", "board--separator")))
+        cursor = self.get_component_rich_style("board--cursor" if self.has_focus else "board--cursor-blur")
+        last = left + len(widths) - 1
+        pieces = []
+        for c in range(left, last + 1):
+            column, top = self.columns[c], self.tops[c]
+            if y == 0:
+                pieces.append((self.stages[c], len(column), c == self.col, c == left and left > 0,
+                               c == last and last < len(self.columns) - 1))
+            elif y == 1:
+                pieces.append(self.values[c])
+            elif y == 2:
+                pieces.append((top, len(column), self.per_page))
+            else:
+                index = top + (y - HEADER_LINES) // CARD_LINES
+                if index >= len(column):
+                    pieces.append(None)
+                    continue
+                lead, part = column[index], (y - HEADER_LINES) % CARD_LINES
+                # the lead (read-only, by identity); its time in stage may be read from git later
+                pieces.append((lead, part, cursor if c == self.col and index == self.row else None,
+                               lead.rotting(self.today) if part else None))
+        return min(y, HEADER_LINES), tuple(widths), base, styles, self.today, tuple(pieces)
+
+    def _refresh_changed(self) -> list[int]:
+        """Refresh only the lines on screen that would show something else now (see `widgets.lines`)."""
+        (left, widths), base = self._layout(), self.rich_style
+        keys = ((y, self._line_key(y, base, left, widths)) for y in range(self.size.height))
+        return self._painter.refresh_changed(self, keys, self.size.width)
+
+    def render_line(self, y: int) -> Strip:
+        (left, widths), base = self._layout(), self.rich_style
+        return self._painter.paint(y, self._line_key(y, base, left, widths), lambda: self._build(y, left, widths, base))
+
+    def _build(self, y: int, left: int, widths: list[int], base: Style) -> Strip:
+        if not widths:
+            return Strip.blank(self.size.width, base)
         segments: list[Segment] = []
         separator = self.get_component_rich_style("board--separator")
         last = left + len(widths) - 1
         for i, w in enumerate(widths):
             c = left + i
             if i:
-                segments.append(Segment("│", self.rich_style + separator))
+                segments.append(Segment("│", base + separator))
             segments.extend(self._column_line(c, y, w, more_left=c == left and left > 0,
                                               more_right=c == last and last < len(self.columns) - 1))
-        return Strip(segments, width)
+        return Strip(segments, self.size.width)
 
     def _column_line(self, c: int, y: int, w: int, more_left: bool, more_right: bool) -> list[Segment]:
         """Line `y` of column `c`, `w` cells wide: a pad cell either side of `w - 2` cells of text."""
@@ -235,7 +277,7 @@ class Board(Widget, can_focus=True):
             style = base + self.get_component_rich_style("board--header-cursor" if c == self.col else "board--header")
             stage = self.stages[c]
             count = f"{len(column):,}"
-            room = tw - len(count) - 1
+            room = tw - cell_len(count) - 1
             text = pad(cut(stage if stage is not None else OTHER, room), room) + " " + count if room > 0 \
                 else cut(count, tw)
             return [Segment(("‹" if more_left else " ") + pad(text, tw) + ("›" if more_right else " "), style)]
@@ -248,7 +290,7 @@ class Board(Widget, can_focus=True):
             above = f"↑{top}" if top else ""
             below_n = len(column) - top - self.per_page
             below = f"↓{below_n}" if below_n > 0 else ""
-            fill = tw - len(above) - len(below)
+            fill = tw - cell_len(above) - cell_len(below)
             text = above + "─" * fill + below if fill >= 0 else cut(above + below, tw)
             return [Segment(" " + pad(text, tw) + " ", style)]
         index = top + (y - HEADER_LINES) // CARD_LINES
@@ -263,11 +305,12 @@ class Board(Widget, can_focus=True):
                     Segment(" " + pad(cut(lead.name, tw - 2), tw - 2) + " " if tw >= 2 else " " * max(0, w - 2), base)]
         rot = lead.rotting(self.today)
         mark = f" ⚑{rot[0]}d" if rot is not None else ""
-        if len(mark) > tw:
+        if cell_len(mark) > tw:
             mark = cut(mark.strip(), tw)
-        due = cut(due_text(lead, self.today, tw - len(mark)), tw - len(mark))
+        room = tw - cell_len(mark)
+        due = cut(due_text(lead, self.today, room), room)
         out = [Segment(" ", base), Segment(due, base + DUE_STYLES.get(lead.due_state(self.today), Style()))]
-        gap = tw - cell_len(due) - len(mark)
+        gap = room - cell_len(due)
         out.append(Segment(" " * gap, base))
         if mark:
             out.append(Segment(mark, base + ROTTING))
@@ -279,7 +322,7 @@ class Board(Widget, can_focus=True):
         self.col, self.row = col, row
         self._clamp()
         self._scroll_visible()
-        self.refresh()
+        self._refresh_changed()  # the card it left and the card it is on (a column that scrolled: its lines)
 
     def action_cursor(self, step: int) -> None:
         self.move_to(self.col, self.row + step)
@@ -339,7 +382,7 @@ class Board(Widget, can_focus=True):
         if c == self.col and not self.tops[c] <= self.row < self.tops[c] + self.per_page:  # the cursor stays on screen
             self.row = max(self.tops[c], min(self.row, self.tops[c] + self.per_page - 1))
             self._clamp()
-        self.refresh()
+        self._refresh_changed()
 
     def on_mouse_scroll_down(self, event) -> None:  # noqa: ANN001
         self._scroll_column(event, 1)
@@ -348,10 +391,9 @@ class Board(Widget, can_focus=True):
         self._scroll_column(event, -1)
 
     def on_focus(self) -> None:
-        self.refresh()
+        self._refresh_changed()  # the cursor's card
 
-    def on_blur(self) -> None:
-        self.refresh()
+    on_blur = on_focus
 
     def on_resize(self) -> None:
         self._scroll_visible()

@@ -1,5 +1,10 @@
 """A virtual lead table on Textual's Line API: paints only the visible rows, so 50,000 leads are instant.
 
+It owns the table's columns (which fit a width: `layout`), how a row paints (text measured and cut in
+terminal cells, so a wide character such as 株 or 🚀 never shifts the columns after it), the cursor, and
+which lines repaint: each line has a key of all it shows, strips are cached by key and a change refreshes
+only the lines whose key changed (`widgets.lines`): a cursor move repaints two lines, not the table.
+
 Rows are Leads, or strings that render as section headings (the Agenda uses them). The cursor skips
 headings. Posts `LeadTable.Opened` on enter and `LeadTable.Highlighted` when the cursor moves.
 """
@@ -7,7 +12,7 @@ headings. Posts `LeadTable.Opened` on enter and `LeadTable.Highlighted` when the
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -21,6 +26,7 @@ from textual.strip import Strip
 
 from pipeline_tui.core.model.lead import Lead
 from pipeline_tui.ui.text import cut
+from pipeline_tui.ui.widgets.lines import LinePainter
 
 DUE_STYLES = {
     "overdue": Style(color="red", bold=True),
@@ -138,6 +144,10 @@ class LeadTable(ScrollView, can_focus=True):
         self.cursor = 0
         self.sort_key = "due"
         self.sort_reverse = False
+        self._painter = LinePainter()
+        self._columns_for: int | None = None
+        self._columns_cache: list[tuple[Column, int]] = []
+        self._layout_key: tuple = ()
 
     # --- data ---
     def set_rows(self, rows: list[Lead | str], keep_id: str | None = None, notes: dict[int, str] | None = None) -> None:
@@ -154,7 +164,7 @@ class LeadTable(ScrollView, can_focus=True):
         self.cursor = self._next_selectable(self.cursor, 1)
         self.virtual_size = Size(self._total_width(), len(rows) + 1)
         self._scroll_cursor_visible()
-        self.refresh()
+        self._refresh_changed()  # typing on in the query bar: most lines; one lead saved: its line
         self.post_message(self.Highlighted(self.current))
 
     @property
@@ -172,38 +182,60 @@ class LeadTable(ScrollView, can_focus=True):
 
     def _columns(self) -> list[tuple[Column, int]]:
         width = self.scrollable_content_region.width
-        if getattr(self, "_columns_for", None) != width:
+        if self._columns_for != width:
             self._columns_for, self._columns_cache = width, layout(width)
+            self._layout_key = tuple((c.key, w) for c, w in self._columns_cache)
         return self._columns_cache
 
-    # --- painting ---
-    def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
-        columns = self._columns()
+    # --- painting: a line's key is all it shows (widgets.lines); a change repaints the lines whose key changed ---
+    def _line_key(self, y: int, base: Style) -> Hashable:
+        """What line `y` shows now (a key of the strip cache; the strip is the full width, before scrolling)."""
+        columns, layout_key = self._columns(), self._layout_key
         width = max(self.size.width, sum(w for _, w in columns) + len(columns) + 1)
         if y == 0:
-            style = self.get_component_rich_style("lead-table--header")
-            mark = ("▼" if self.sort_reverse else "▲")
-            cells = []
-            for c, w in columns:
-                title = c.title + (mark if c.key == self.sort_key else "")
-                cells.append(_fit(title, w, c.align))
-            text = " " + " ".join(cells)
-            return Strip([Segment(text.ljust(width), style)]).crop(scroll_x, scroll_x + self.size.width)
-        index = scroll_y + y - 1
+            return ("header", width, layout_key, self.sort_key, self.sort_reverse,
+                    self.get_component_rich_style("lead-table--header"))
+        index = self.scroll_offset.y + y - 1
         if index >= len(self.rows):
-            return Strip.blank(self.size.width, self.rich_style)
+            return ("blank", width, base)
         row = self.rows[index]
         if isinstance(row, str):
-            style = self.get_component_rich_style("lead-table--section")
-            return Strip([Segment(" " + _fit(row, width - 1), style)]).crop(scroll_x, scroll_x + self.size.width)
-        base = self.rich_style
+            return ("section", width, row, self.get_component_rich_style("lead-table--section"))
+        cursor = None
         if index == self.cursor:
-            base = base + self.get_component_rich_style(
-                "lead-table--cursor" if self.has_focus else "lead-table--cursor-blur")
+            cursor = self.get_component_rich_style("lead-table--cursor" if self.has_focus else "lead-table--cursor-blur")
+        # the lead itself (read-only, by identity), and what it shows that may change on the same object:
+        # its time in stage (`stage_since`, read from git later) decides the rotting style
+        return ("lead", width, layout_key, row, base, cursor, self.notes.get(id(row)),
+                row.rotting(self.today) is not None, self.today)
+
+    def render_line(self, y: int) -> Strip:
+        key = self._line_key(y, self.rich_style)
+        scroll_x = self.scroll_offset.x
+        return self._painter.paint(y, key, lambda: self._build(key)).crop(scroll_x, scroll_x + self.size.width)
+
+    def _refresh_changed(self) -> list[int]:
+        """Refresh only the lines on screen that would show something else now (see `widgets.lines`)."""
+        base = self.rich_style
+        width = max(self.virtual_size.width, self.size.width)
+        return self._painter.refresh_changed(self, ((y, self._line_key(y, base)) for y in range(self.size.height)),
+                                             width)
+
+    def _build(self, key: tuple) -> Strip:
+        kind, width, columns = key[0], key[1], self._columns()
+        if kind == "header":
+            sort_key, mark = key[3], "▼" if key[4] else "▲"
+            text = " " + " ".join(_fit(c.title + (mark if c.key == sort_key else ""), w, c.align) for c, w in columns)
+            return Strip([Segment(_fit(text, width), key[5])], width)
+        if kind == "blank":
+            return Strip.blank(width, key[2])
+        if kind == "section":
+            return Strip([Segment(" " + _fit(key[2], width - 1), key[3])], width)
+        _, _, _, row, base, cursor, note, rotting, today = key
+        if cursor is not None:
+            base = base + cursor
         segments = [Segment(" ", base)]
-        state = row.due_state(self.today)
-        note = self.notes.get(id(row))
+        state = row.due_state(today)
         for c, w in columns:
             text = _fit(note if note is not None and c.key == "next" else c.get(row), w, c.align)
             style = base
@@ -213,14 +245,14 @@ class LeadTable(ScrollView, can_focus=True):
                 style = base + DUE_STYLES.get(state, Style())
             elif c.key == "grade":
                 style = base + GRADE_STYLES.get(row.grade, Style())
-            elif c.key == "stage" and row.rotting(self.today) is not None:
+            elif c.key == "stage" and rotting:
                 style = base + ROTTING
             segments.append(Segment(text, style))
             segments.append(Segment(" ", base))
         used = sum(w for _, w in columns) + len(columns) + 1
         if used < width:
             segments.append(Segment(" " * (width - used), base))
-        return Strip(segments).crop(scroll_x, scroll_x + self.size.width)
+        return Strip(segments, width)
 
     # --- cursor ---
     def _next_selectable(self, index: int, step: int) -> int:
@@ -250,7 +282,7 @@ class LeadTable(ScrollView, can_focus=True):
         self.cursor = self._next_selectable(index, step)
         self._scroll_cursor_visible()
         if old != self.cursor:
-            self.refresh()
+            self._refresh_changed()  # the line it left and the line it is on (all of them when it scrolled)
             self.post_message(self.Highlighted(self.current))
 
     def action_cursor(self, step: int) -> None:
@@ -277,10 +309,10 @@ class LeadTable(ScrollView, can_focus=True):
             self.move_to(index)
 
     def on_focus(self) -> None:
-        self.refresh()
+        self._refresh_changed()  # the cursor's line
 
     def on_blur(self) -> None:
-        self.refresh()
+        self._refresh_changed()
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self._total_width(), len(self.rows) + 1)
