@@ -58,7 +58,7 @@ def write_leads(pipe: Pipeline, leads: dict[str, dict]) -> None:
 def make_team(tmp, n_clones: int = 1):  # noqa: ANN001, ANN201
     """A pipeline `a` with one lead, pushed to a bare remote, and n clones (authors Bob, Carol)."""
     from pipeline_tui.core.changes.leads import add_lead
-    from pipeline_tui.core.git.sync import sync
+    from pipeline_tui.core.sync.exchange import sync
     from tests.conftest import TODAY, git
 
     a = init_pipeline(tmp / "a")

@@ -53,7 +53,7 @@ def test_restored_leads_equal_freshly_built_ones(tmp_path):
     warm = Pipeline(demo.root).leads()
     for lead in warm:
         fresh = Lead(lead.id, lead.path, lead.data, demo.playbook)
-        assert lead.derived() == fresh.derived() and lead.summary() == fresh.summary()
+        assert lead.derived() == fresh.derived() and lead.record() == fresh.record()
 
 
 def test_a_corrupt_playbook_cache_is_parsed_again(pipe):
@@ -81,7 +81,7 @@ def test_listing_reads_the_data_file_only_when_needed_and_survives_losing_it(pip
     assert cache.data_path.is_file()
     warm = Pipeline(pipe.root).leads()
     assert warm[0]._data is None  # restored from the index alone
-    assert warm[0].summary()["name"] == "Jane Doe"
+    assert warm[0].record()["name"] == "Jane Doe"
     for damage in (b"", b"\x80\x04garbage"):
         cache.data_path.write_bytes(damage)
         leads = Pipeline(pipe.root).leads()

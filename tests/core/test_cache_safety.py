@@ -164,7 +164,7 @@ def poison(pipe: Pipeline, lead_id: str, name: str = "Mallory") -> None:
     derived = list(entry.derived)
     derived[Lead.DERIVED.index("name")] = name
     cache.index[key] = msgspec.structs.replace(entry, derived=tuple(derived),
-                                               summary=entry.summary.replace("Jane Doe", name))
+                                               record=entry.record.replace("Jane Doe", name))
     cache.used, cache.dirty = set(cache.index), True
     cache.save()
 

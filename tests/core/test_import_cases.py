@@ -1,4 +1,4 @@
-"""Issue 17's cases, one small file each: what a CRM or spreadsheet export holds, and the leads (or the
+"""KeyProblem 17's cases, one small file each: what a CRM or spreadsheet export holds, and the leads (or the
 reasons) it must give. Every test failed on the importer before this change."""
 
 from __future__ import annotations

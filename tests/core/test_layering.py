@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-CORE = sorted(p.stem for p in (Path(__file__).parents[2] / "src/pipeline_tui/core").glob("*.py") if p.stem != "__init__")
+_CORE_DIR = Path(__file__).parents[2] / "src/pipeline_tui/core"
+CORE = sorted(".".join(p.relative_to(_CORE_DIR).with_suffix("").parts) for p in _CORE_DIR.rglob("*.py")
+              if p.stem != "__init__")
 
 
 @pytest.mark.parametrize("module", CORE)

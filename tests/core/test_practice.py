@@ -205,7 +205,7 @@ def test_done_on_a_long_range_lead_plans_the_nurture_touch(pipe):
     assert lead.next_action == "Nurture touch" and lead.next_due == TODAY + dt.timedelta(days=30)
     assert lead.data["log"][-1]["text"] == "Done: Send newsletter. She liked it"
     assert lead.data["first_contact"].startswith("2026-11-23")
-    assert "done Send newsletter" in change.summary and "Nurture touch" in change.summary
+    assert "done Send newsletter" in change.description and "Nurture touch" in change.description
     assert "Pipeline-Action: done" in git(pipe.root, "log", "-1", "--format=%B")
     undo_last(pipe)
     assert pipe.read(lead_id).next_action == "Send newsletter"

@@ -14,9 +14,9 @@ from pipeline_tui.core.changes.init import init_pipeline
 from pipeline_tui.core.changes.leads import add_lead, set_fields
 from pipeline_tui.core.errors import BadInput, RepoUnusable
 from pipeline_tui.core.git.merge import merge_texts
-from pipeline_tui.core.git.sync import sync
-from pipeline_tui.core.git.sync_result import SyncConflict, parse_resolutions
 from pipeline_tui.core.model.pipeline import Pipeline
+from pipeline_tui.core.sync.exchange import sync
+from pipeline_tui.core.sync.result import SyncConflict, parse_resolutions
 from pipeline_tui.core.yaml import reader as yamlio
 from tests.builders import make_team
 from tests.conftest import TODAY, git
@@ -500,7 +500,7 @@ def test_the_summary_shows_every_incoming_change_with_who_made_it(tmp_path):
     set_fields(b, lead, ["stage=qualified"], today=TODAY)
     log_activity(b, lead, "note", "asked for pricing", today=TODAY)
     sync(b)
-    lines = sync(a).summary()
+    lines = sync(a).lines()
     text = "\n".join(lines)
     assert f"  {lead}  (Bob)" in text
     assert "    Bob: stage new -> qualified" in text and "    Bob: logged note: asked for pricing" in text

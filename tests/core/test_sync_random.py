@@ -20,10 +20,11 @@ import pytest
 
 from pipeline_tui.core.changes.activities import log_activity
 from pipeline_tui.core.changes.leads import add_lead, remove_lead, set_fields
-from pipeline_tui.core.git.resolve import pending, resolve
-from pipeline_tui.core.git.sync import sync
-from pipeline_tui.core.git.sync_result import SyncConflict, parse_resolutions
+from pipeline_tui.core.git.conflicts import pending
 from pipeline_tui.core.model.pipeline import Pipeline
+from pipeline_tui.core.sync.exchange import sync
+from pipeline_tui.core.sync.resolve import resolve
+from pipeline_tui.core.sync.result import SyncConflict, parse_resolutions
 from pipeline_tui.core.views.checks import check_pipeline
 from pipeline_tui.core.yaml import reader as yamlio
 from tests.builders import make_team

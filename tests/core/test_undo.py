@@ -100,7 +100,7 @@ def test_two_pipelines_in_one_repository_undo_their_own(tmp_path):
 
 
 def test_after_a_sync_undo_reverts_my_change_not_the_teammates(tmp_path):
-    from pipeline_tui.core.git.sync import sync
+    from pipeline_tui.core.sync.exchange import sync
 
     a, (b,), lead, _ = make_team(tmp_path)
     other = add_lead(a, "Kai Berg", "event", today=TODAY).lead_id
@@ -277,7 +277,7 @@ def test_init_never_overwrites_a_playbook_a_person_wrote(tmp_path, run):
 def test_no_write_lands_in_a_merge_git_left_half_done(tmp_path, run):
     """A person's own `git merge --no-commit` is half way: set, note, add, import and undo refuse up front,
     and what the merge staged stays staged (it used to be unstaged, then passed off as a hand edit)."""
-    from pipeline_tui.core.git.sync import sync
+    from pipeline_tui.core.sync.exchange import sync
 
     a, (b,), lead, _ = make_team(tmp_path)
     set_fields(b, lead, ["stage=contacted"], today=TODAY)
@@ -319,7 +319,7 @@ def test_git_dir_pointing_at_another_repository_is_refused(tmp_path, run):
 def test_undo_after_a_pull_with_rebase_reaches_older_changes(tmp_path):
     """A rebase gives the undone commit a new id, so the undo's trailer no longer names it: a change whose
     files are already as before it is passed over, and undo reaches the older ones."""
-    from pipeline_tui.core.git.sync import sync
+    from pipeline_tui.core.sync.exchange import sync
 
     a, (b,), lead, _ = make_team(tmp_path)
     set_fields(a, lead, ["owner=alice"], today=TODAY)
@@ -334,7 +334,7 @@ def test_undo_after_a_pull_with_rebase_reaches_older_changes(tmp_path):
 
 
 def test_sync_commit_commits_only_the_pipelines_files(tmp_path):
-    from pipeline_tui.core.git.sync import sync
+    from pipeline_tui.core.sync.exchange import sync
 
     top = tmp_path / "big"
     top.mkdir()

@@ -208,7 +208,7 @@ def test_sync_refuses_a_pushed_symlinked_leads_folder_and_reports_a_linked_lead(
     """A teammate pushes `leads` as a symbolic link with plain git: sync stops before merging (exit 3, nothing
     changes here); a lead file pushed as a link is merged but reported, and never read."""
     from pipeline_tui.core.errors import RepoUnusable
-    from pipeline_tui.core.git.sync import sync
+    from pipeline_tui.core.sync.exchange import sync
     from tests.builders import make_team
     from tests.conftest import git
 
@@ -219,7 +219,7 @@ def test_sync_refuses_a_pushed_symlinked_leads_folder_and_reports_a_linked_lead(
     git(b.root, "push", "-q", "origin", "main")
     result = sync(a)
     assert any("leads/linked.yaml came in as a symbolic link" in w for w in result.warnings)
-    assert any("leads/linked.yaml came in as a symbolic link" in line for line in result.summary())
+    assert any("leads/linked.yaml came in as a symbolic link" in line for line in result.lines())
 
     git(b.root, "pull", "-q", "--no-rebase", "origin", "main")
     git(b.root, "mv", "leads", "elsewhere")

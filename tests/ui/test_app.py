@@ -312,7 +312,7 @@ async def test_sync_screen_shows_ahead_and_behind(two_leads, tmp_path):
 
 
 async def test_sync_screen_shows_both_values_and_resolves(tmp_path):
-    from pipeline_tui.core.git.sync import sync
+    from pipeline_tui.core.sync.exchange import sync
     from tests.builders import make_team
 
     a, (b,), lead, _ = make_team(tmp_path)
@@ -455,14 +455,14 @@ async def test_a_query_is_filtered_again_when_git_tells_how_long_leads_sat(tmp_p
 
 
 async def test_the_status_line_warns_when_the_merge_driver_is_missing(two_leads):
-    """Issue 15 case 9: a clone where a plain git pull would merge lead files line by line says so."""
+    """KeyProblem 15 case 9: a clone where a plain git pull would merge lead files line by line says so."""
     pipe, _, _ = two_leads
     git(pipe.root, "config", "--unset", "merge.pipeline-lead.driver")
     app = make_app(pipe.root, today=TODAY, watch=False)
     async with app.run_test(size=(260, 30)) as pilot:
         await loaded(pilot)
         assert "merge driver missing: run pipeline sync" in shown(app.screen.query_one("#status"))
-    from pipeline_tui.core.changes.init import configure_merge_driver
+    from pipeline_tui.core.git.driver import configure_merge_driver
     from pipeline_tui.core.git.repo import GitRepo
 
     configure_merge_driver(GitRepo(pipe.root))

@@ -23,7 +23,7 @@ from click.shell_completion import BashComplete, CompletionItem, add_completion_
 
 SHELLS = ("bash", "zsh", "fish")
 
-# The keys `set` takes (core.ops: lead.KNOWN_KEYS less READ_ONLY, NESTED_KEYS spelled out), most used first.
+# The keys `set` takes (core.changes.leads: rules.KNOWN_KEYS less READ_ONLY, NESTED_KEYS spelled out), most used first.
 SET_KEYS = (
     "stage", "next.action", "next.due", "owner", "source", "horizon", "value", "tags", "tags+", "tags-", "name",
     "company", "title", "email", "phone", "source_detail", "origin", "qualification.interest",

@@ -5,7 +5,7 @@ whole and the next command recovers. Unset (always, outside tests), a point cost
 Points: `temp-written` (the new bytes are in the temp file, not yet renamed over the lead),
 `renamed` (the lead file holds the new bytes, not yet committed), `in-commit` (git holds its index
 lock, as when a commit is killed half way), `import-writing`, `undo-writing`, `redo-writing` (the first file of
-a multi-file write is written, the rest and the commit not yet: `core.pending` rolls it back), `sync-merging`
+a multi-file write is written, the rest and the commit not yet: `core.git.pending` rolls it back), `sync-merging`
 (a sync's journal is written, git's merge not started), `in-merge` (the merge driver kills the whole process
 group: sync, git and itself), `demo-built` (the demo is built in its hidden folder, not renamed yet), `init-written` (init wrote its files,
 not committed yet).

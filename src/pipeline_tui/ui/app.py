@@ -71,7 +71,7 @@ class PipelineApp(WriteQueue, InOrder, WorkerErrors, App):
         self.problem_list: list | None = None  # what `pipeline check` says, as of the last health worker
         self.checked_leads: list[Lead] | None = None  # the leads problem_list and health are of
         self.leads_news: Signal[LeadsNews] = Signal(self, "leads-news")
-        self.stage_hist = None  # what git remembers of every lead's stages (core.stage_history), once read
+        self.stage_hist = None  # what git remembers of every lead's stages (core.git.stage_history), once read
         self.sub_title = visible(self.pipe.root.name)
 
     def notify(self, message: str, *, title: str = "", severity: str = "information",  # type: ignore[override]
@@ -272,7 +272,7 @@ class PipelineApp(WriteQueue, InOrder, WorkerErrors, App):
                 pass
         else:
             self._signature.pop(change.lead_id, None)
-        self.notify(f"{change.lead_id}: {change.summary}", title="Saved and committed", timeout=4)
+        self.notify(f"{change.lead_id}: {change.description}", title="Saved and committed", timeout=4)
         self.post_message(LeadsLoaded(others, {change.lead_id}))
         self._health_worker(others)
         self.post_message(LeadSaved(change))
@@ -299,7 +299,7 @@ class PipelineApp(WriteQueue, InOrder, WorkerErrors, App):
             self.call_from_thread(self.notify, exc.one_line(), title=f"Not {title.lower()}", severity="warning",
                                   timeout=8)
             return
-        self.call_from_thread(self.notify, change.summary, title=f"{title} and committed (u undoes, U redoes)",
+        self.call_from_thread(self.notify, change.description, title=f"{title} and committed (u undoes, U redoes)",
                               timeout=8)
         self.call_from_thread(self.load_leads)
 
@@ -379,8 +379,8 @@ def make_app(root: Path, today: dt.date | None = None, watch: bool = True, watch
 def _driver_warning(pipe) -> str | None:  # noqa: ANN001
     """A clone where a plain `git pull` would merge lead files line by line (no merge driver, or its
     program gone): said on the status line, with what to run."""
-    from pipeline_tui.core.changes.init import merge_driver_problem
     from pipeline_tui.core.errors import PipelineError
+    from pipeline_tui.core.git.driver import merge_driver_problem
     from pipeline_tui.core.git.repo import GitRepo
 
     try:

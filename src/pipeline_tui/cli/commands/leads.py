@@ -51,7 +51,7 @@ def set_cmd(obj: Ctx, lead_id: str, assignments: tuple[str, ...], new_keys: bool
     if change.commit is None:
         click.echo(f"{lead_id}: nothing changed")
     else:
-        click.echo(f"{lead_id}: {txt(change.summary)}")
+        click.echo(f"{lead_id}: {txt(change.description)}")
 
 
 @click.command("note", hidden=False)
@@ -65,7 +65,7 @@ def note_cmd(obj: Ctx, lead_id: str, text: str, kind: str) -> None:
     from pipeline_tui.core.changes.activities import log_activity
 
     change = log_activity(obj.pipeline(), lead_id, kind, text, today=obj.today)
-    click.echo(f"{lead_id}: {txt(change.summary)}")
+    click.echo(f"{lead_id}: {txt(change.description)}")
 
 
 @click.command("done")
@@ -80,7 +80,7 @@ def done_cmd(obj: Ctx, lead_id: str, text: str, kind: str, next_action: str | No
     from pipeline_tui.core.changes.activities import complete_next
 
     change = complete_next(obj.pipeline(), lead_id, text, kind, next_action, due, today=obj.today)
-    click.echo(f"{lead_id}: {txt(change.summary)}")
+    click.echo(f"{lead_id}: {txt(change.description)}")
 
 
 @click.command("rm")
@@ -91,7 +91,7 @@ def rm_cmd(obj: Ctx, lead_id: str) -> None:
     from pipeline_tui.core.changes.leads import remove_lead
 
     change = remove_lead(obj.pipeline(), lead_id)
-    click.echo(f"{lead_id}: {txt(change.summary)}")
+    click.echo(f"{lead_id}: {txt(change.description)}")
 
 
 @click.command()
@@ -101,7 +101,7 @@ def undo(obj: Ctx) -> None:
     from pipeline_tui.core.changes.undo import undo_last
 
     change = undo_last(obj.pipeline())
-    click.echo(txt(change.summary))
+    click.echo(txt(change.description))
 
 
 @click.command()
@@ -111,7 +111,7 @@ def redo(obj: Ctx) -> None:
     from pipeline_tui.core.changes.undo import redo_last
 
     change = redo_last(obj.pipeline())
-    click.echo(txt(change.summary))
+    click.echo(txt(change.description))
 
 
 COMMANDS = (add, set_cmd, note_cmd, done_cmd, rm_cmd, undo, redo)

@@ -22,8 +22,8 @@ from pipeline_tui.core.safetext import show as txt
 @click.pass_obj
 def sync(obj: Ctx, resolutions: tuple[str, ...], commit_edits: bool, as_json: bool) -> None:
     """Fetch, merge field by field, push. Stops (exit 3) on a field changed differently on both sides."""
-    from pipeline_tui.core.git.sync import sync as run_sync
-    from pipeline_tui.core.git.sync_result import SyncConflict, parse_resolutions
+    from pipeline_tui.core.sync.exchange import sync as run_sync
+    from pipeline_tui.core.sync.result import SyncConflict, parse_resolutions
 
     resolve = parse_resolutions(resolutions)
     try:
@@ -37,7 +37,7 @@ def sync(obj: Ctx, resolutions: tuple[str, ...], commit_edits: bool, as_json: bo
     if as_json:
         render.emit_json(result.as_json())
         return
-    for line in result.summary():
+    for line in result.lines():
         click.echo(txt(line))
 
 
@@ -52,7 +52,8 @@ def resolve(obj: Ctx, ref: str | None, choices: tuple[str, ...], as_json: bool) 
     With no ID: every file holding them. With an ID: its conflicts. With choices (owner=theirs,
     next.due=ours, all=theirs): applied and committed (undoable). A file git wrote conflict markers
     into is merged field by field first."""
-    from pipeline_tui.core.git import resolve as res
+    from pipeline_tui.core.git.conflicts import SIDES, has_markers_in, pending
+    from pipeline_tui.core.sync.resolve import resolve as resolve_fields
     from pipeline_tui.core.yaml.reader import plain_data
 
     pipe = obj.pipeline()
@@ -60,11 +61,11 @@ def resolve(obj: Ctx, ref: str | None, choices: tuple[str, ...], as_json: bool) 
     for item in choices:
         key, sep, side = item.partition("=")
         side = side.strip().lower()
-        if not sep or not key.strip() or side not in res.SIDES:
+        if not sep or not key.strip() or side not in SIDES:
             raise BadInput(f"{item!r}: write KEY=ours or KEY=theirs (or all=ours, all=theirs)")
         wanted["*" if key.strip() in ("all", "*") else key.strip()] = side
-    if ref is None or (not wanted and not res.has_markers_in(pipe, ref)):
-        found = res.pending(pipe, ref)
+    if ref is None or (not wanted and not has_markers_in(pipe, ref)):
+        found = pending(pipe, ref)
         if as_json:
             render.emit_json([{"ref": p.ref, "path": p.path, "markers": p.markers,
                                "conflicts": {k: {s: plain_data(v) for s, v in item.items()}
@@ -77,7 +78,7 @@ def resolve(obj: Ctx, ref: str | None, choices: tuple[str, ...], as_json: bool) 
         if not found:
             click.echo("no merge conflicts here" if ref is None else f"{txt(ref)}: no merge conflict recorded")
         return
-    summary, left = res.resolve(pipe, ref, wanted)
+    summary, left = resolve_fields(pipe, ref, wanted)
     click.echo(f"{txt(ref)}: {txt(summary)}")
     if left:
         click.echo(f"{txt(ref)}: still to choose: {txt(', '.join(left))} (pipeline resolve {txt(ref)} KEY=ours|theirs)")

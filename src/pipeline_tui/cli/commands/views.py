@@ -40,9 +40,9 @@ def list_cmd(obj: Ctx, query: tuple[str, ...], as_json: bool, sort_key: str, rev
     shown = sort_leads(narrow((lead for lead in leads if not lead.broken), preds), sort_key, pipe.playbook, reverse)
     if as_json:
         if sys.stdout.isatty():
-            render.emit_json([lead.summary() for lead in shown])
+            render.emit_json([lead.record() for lead in shown])
         else:  # each lead's JSON text comes from the cache: join, do not encode 10,000 objects again
-            sys.stdout.write("[" + ",".join(lead.summary_json() for lead in shown) + "]\n")
+            sys.stdout.write("[" + ",".join(lead.record_json() for lead in shown) + "]\n")
     else:
         render.print_table(shown, today)
         click.echo(f"{len(shown)} of {len(leads) - len(broken)} leads", err=True)
@@ -68,7 +68,7 @@ def show(obj: Ctx, lead_id: str, as_json: bool) -> None:
         raise BadInput(f"cannot read lead {lead_id}: {lead.broken}", path=lead.path)
     if as_json:
         out = plain_data(lead.data)
-        out.update(lead.summary())
+        out.update(lead.record())
         out["problems"] = [p.as_json() for p in problems]
         render.emit_json(out)
         return
@@ -137,7 +137,7 @@ def agenda(obj: Ctx, as_json: bool) -> None:
     if as_json:
         render.emit_json({"sections": [
             {"name": s.name, "leads": [
-                {**lead.summary(), "age_days": age_days(lead, today),
+                {**lead.record(), "age_days": age_days(lead, today),
                  **({"waiting_hours": _round(waiting_hours(lead, hist, now))} if i == 0 else {})}
                 for lead in s.leads]}
             for i, s in enumerate(sections)

@@ -19,7 +19,7 @@ class Change:
     """The outcome of a write: which lead, what changed, the commit (None when nothing changed)."""
 
     lead_id: str
-    summary: str
+    description: str  # what changed, as the commit message says it (`owner carol -> bob`)
     commit: str | None
     changed: list[str] = field(default_factory=list)
 

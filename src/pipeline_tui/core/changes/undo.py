@@ -9,7 +9,7 @@ How: not `git revert` (which would sweep everything staged into its commit, and 
 killed). For each file the commit changed inside the pipeline, the file gets its content from before the
 commit when it still holds what the commit made; a file edited since is merged with `git merge-file`, and
 any overlap stops the undo with nothing changed (exit 2). The files are written under a journal
-(`core.pending`: a kill -9 half way is rolled back by the next writer) and committed by path, so other
+(`core.git.pending`: a kill -9 half way is rolled back by the next writer) and committed by path, so other
 staged work stays staged and out of the commit. A commit whose parent is not here (the first commit, or
 the boundary of a shallow clone) is refused.
 """

@@ -1,10 +1,19 @@
 """Git for the pipeline: the repository holding it, identity, the write lock, commits, and git's refusals.
 
-GitPython is imported lazily (it costs ~165 ms and runs `git version`) and serves reading history.
-Commits go through the git binary, never GitPython's pure-Python index (slow at 10,000 files and unable
-to read index v4), and run the repository's hooks. Every commit the tool makes carries a
-`Pipeline-Action:` trailer so `undo` (core.undo) can find it. git's own index.lock is never removed here;
-a repository git refuses for its owner, or a git operation left half done, stops a write with what to do.
+Which git does what, and why:
+- GitPython reads history: `pipeline log` and the Lead screen's history (`core.git.history`) take the
+  commits that touched a file through `repo.cmd` (GitPython's `git` command object, with this module's
+  environment) and read each version's blob from its object database (`repo.repo.odb`), so one process
+  reads hundreds of versions without a `git show` each. It is imported on first use only (`git_module`):
+  it costs ~165 ms and runs `git version`, which no listing, check or write should pay.
+- The git binary does everything else (`run`): commits, status, the index, config, fetch, merge, push, and
+  the stage history's two `git log` passes (`core.git.stage_history`). A commit must run the repository's hooks
+  and honour its config as `git commit` does; GitPython's pure-Python index is slow at 10,000 files and
+  cannot read index v4; and one short `git` process is cheaper than importing GitPython.
+
+Every commit the tool makes carries a `Pipeline-Action:` trailer so `undo` (`core.changes.undo`) can find it.
+git's own index.lock is never removed here; a repository git refuses for its owner, or a git operation
+left half done, stops a write with what to do.
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ def unexportable(pipe: Pipeline, leads: list[Lead]) -> list[Unexportable]:
     out = []
     for lead in leads:
         if lead.broken:
-            line = next((k[0] for k, _, _ in lead.issues if k and isinstance(k[0], int)), None)
+            line = next((k[0] for k, _, _ in lead.problems if k and isinstance(k[0], int)), None)
             out.append(Unexportable(lead.path, line, lead.broken))
         elif "merge_conflicts" in lead.data:  # (merge.RECORD_KEY) the two versions wait for a person
             msg = refusal(lead.id, lead.data["merge_conflicts"])

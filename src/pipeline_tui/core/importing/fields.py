@@ -104,10 +104,10 @@ def unwritable(data: dict, lead_id: str, pb) -> tuple[list[str], str]:  # noqa: 
     if not isinstance(data.get("name"), str):
         return [f"name {data.get('name')!r} is not text"], ""
     try:
-        issues = validate(lead_id or "imported-lead", data, pb)
+        found = validate(lead_id or "imported-lead", data, pb)
     except (TypeError, ValueError, RecursionError) as exc:
         return [f"not a lead: {exc}"], ""
-    errors = [msg for _keys, msg, sev in issues if sev == "error"]
+    errors = [msg for _keys, msg, sev in found if sev == "error"]
     if errors:
         return errors, ""
     try:

@@ -95,7 +95,7 @@ def plan_import(pipe: Pipeline, path: Path, mapping: Mapping | None = None, dupl
     rows.sort(key=lambda r: r.row)
     mark_duplicates(pipe, plan, rows, today)
     plan.rows = rows
-    plan.notes.extend(reader.summary())
+    plan.notes.extend(reader.notes())
     return plan
 
 
@@ -198,7 +198,7 @@ def apply_import(pipe: Pipeline, plan: Plan, today: dt.date | None = None) -> tu
             return None, [], []
         name = Path(plan.path).name
         message = f"import {name}: {len(new_ids)} new" + (f", {len(merged)} merged" if merged else "")
-        # all or nothing, even under kill -9: a journal names every file first (core.pending)
+        # all or nothing, even under kill -9: a journal names every file first (core.git.pending)
         with pending.guarded(repo, "import", dict(writes)):
             pipe.refuse_links()
             for path, data in writes.items():

@@ -320,7 +320,7 @@ class RowReader:
             return "a negative amount is not a deal value"
         return amount
 
-    def summary(self) -> list[str]:
+    def notes(self) -> list[str]:
         out = []
         if self.created_today:
             out.append(f"{self.created_today} row(s) without a create date are created {self.today.isoformat()}, or "

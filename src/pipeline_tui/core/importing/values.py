@@ -1,5 +1,5 @@
 """Reading one cell of a CRM or spreadsheet export: amounts, dates, emails, phones, and names folded for
-duplicate detection. Pure functions, no I/O; `core.importer` calls them.
+duplicate detection. Pure functions, no I/O; the row reader (`core.importing.rows`) calls them.
 
 Owns: deciding an amount column's decimal separator from all its values (`number_format`) and reading an
 amount (`parse_amount`); deciding a date column's day/month order and whether it holds Excel day numbers

@@ -13,7 +13,7 @@ from typing import Any
 
 from pipeline_tui.core.dates import as_date
 from pipeline_tui.core.model.playbook import Playbook
-from pipeline_tui.core.model.rules import MAX_VALUE, Issue, validate
+from pipeline_tui.core.model.rules import MAX_VALUE, KeyProblem, validate
 from pipeline_tui.core.model.vocabulary import GRADES, HORIZONS, INTEREST, ORIGINS
 
 
@@ -71,7 +71,7 @@ class Lead:
     """One lead as the program sees it. Broken files are Leads too, with `broken` set."""
 
     __slots__ = (
-        "id", "path", "_data", "_loader", "_issues", "_playbook", "broken", "name", "company", "email", "source", "group", "origin",
+        "id", "path", "_data", "_loader", "_problems", "_playbook", "broken", "name", "company", "email", "source", "group", "origin",
         "stage", "horizon", "owner", "value", "created", "next_action", "next_due", "tags", "grade",
         "sales_qualified", "closed", "won", "interest", "_text_cache", "stage_since", "_json",
     )
@@ -80,14 +80,14 @@ class Lead:
                  broken_line: int | None = None):
         self.id = lead_id
         self.path = path
-        self._issues: list[Issue] | None = None  # validated on first use: listing needs no validation
+        self._problems: list[KeyProblem] | None = None  # validated on first use: listing needs no validation
         self._playbook = playbook
         self.broken = broken
         if broken is not None:
-            self._issues = [((), broken, "error") if broken_line is None else ((broken_line,), broken, "error")]
+            self._problems = [((), broken, "error") if broken_line is None else ((broken_line,), broken, "error")]
             data = {}
         elif not isinstance(data, dict):
-            self._issues = [((), "a lead file must be a mapping of fields (name: ..., source: ...)", "error")]
+            self._problems = [((), "a lead file must be a mapping of fields (name: ..., source: ...)", "error")]
             self.broken = "not a mapping"
             data = {}
         self._data: dict | None = data
@@ -142,13 +142,13 @@ class Lead:
 
     @classmethod
     def restore(cls, lead_id: str, path: str, data: dict | None, playbook: Playbook, derived: tuple,
-                summary_json: str | None = None, loader=None) -> Lead:  # noqa: ANN001
+                record_json: str | None = None, loader=None) -> Lead:  # noqa: ANN001
         """A lead from the cache's `derived()` (made under the same playbook): no work repeated. Its parsed
         data comes from `data`, or from `loader(lead_id)` when first asked for."""
         self = cls.__new__(cls)
         self.id, self.path, self._data, self._loader, self._playbook = lead_id, path, data, loader, playbook
-        self._issues, self.broken, self._text_cache, self.stage_since = None, None, None, None
-        self._json = summary_json
+        self._problems, self.broken, self._text_cache, self.stage_since = None, None, None, None
+        self._json = record_json
         (self.name, self.company, self.email, self.source, self.group, self.origin, self.stage, self.horizon,
          self.owner, self.value, self.created, self.next_action, self.next_due, self.tags, self.grade,
          self.sales_qualified, self.closed, self.won, self.interest) = derived
@@ -164,14 +164,14 @@ class Lead:
         return self._data
 
     @property
-    def issues(self) -> list[Issue]:
+    def problems(self) -> list[KeyProblem]:
         """Schema and playbook problems, computed once when first asked for."""
-        if self._issues is None:
+        if self._problems is None:
             try:
-                self._issues = validate(self.id, self.data, self._playbook)
+                self._problems = validate(self.id, self.data, self._playbook)
             except Exception as exc:  # noqa: BLE001 - a strange file is a problem to show, not a crash
-                self._issues = [((), f"cannot be checked ({type(exc).__name__}: {exc})", "error")]
-        return self._issues
+                self._problems = [((), f"cannot be checked ({type(exc).__name__}: {exc})", "error")]
+        return self._problems
 
     @property
     def is_open(self) -> bool:
@@ -179,7 +179,7 @@ class Lead:
 
     @property
     def has_errors(self) -> bool:
-        return any(sev == "error" for _, _, sev in self.issues)
+        return any(sev == "error" for _, _, sev in self.problems)
 
     def search_text(self) -> str:
         """Lower-cased text matched by bare query words (cached: a query runs on every keystroke)."""
@@ -231,17 +231,17 @@ class Lead:
             return None
         return days, stage.limit_days
 
-    def summary_json(self) -> str:
-        """`summary()` as compact JSON text (kept in the cache: `list --json` only joins them)."""
+    def record_json(self) -> str:
+        """`record()` as compact JSON text (kept in the cache: `list --json` only joins them)."""
         if self._json is None:
             import json
 
             from pipeline_tui.core.safetext import json_text
 
-            self._json = json_text(json.dumps(self.summary(), ensure_ascii=False))
+            self._json = json_text(json.dumps(self.record(), ensure_ascii=False))
         return self._json
 
-    def summary(self) -> dict:
+    def record(self) -> dict:
         """The JSON object of `list --json` (fixed contract, SPEC section 4)."""
         return {
             "id": self.id,

@@ -77,7 +77,7 @@ def _index_types(fields: tuple[str, ...]) -> tuple[type, msgpack.Decoder, tuple[
     entry = msgspec.defstruct("IndexEntry", [
         ("mtime_ns", int), ("size", int), ("ctime_ns", int), ("ino", int), ("signature", str),
         ("check", str),  # a racy entry's digest of the bytes it was parsed from; "" once the mtime is old
-        ("derived", derived | None), ("summary", str | None),
+        ("derived", derived | None), ("record", str | None),
     ], array_like=True, gc=False)
     decoder = msgpack.Decoder(tuple[str, int, dict[str, entry]])
     return entry, decoder, tuple(k[1] for k in kinds)
@@ -193,7 +193,7 @@ class LeadCache:
 
     # --- lookups ---
     def get(self, name: str, stamp: tuple, signature: str = "") -> tuple[Any, tuple | None, str | None] | None:
-        """(data or None when not read yet, derived fields, summary JSON), the last two None when made
+        """(data or None when not read yet, derived fields, the `list --json` record), the last two None when made
         under another playbook; or None on a miss."""
         hit = self.index.get(name)
         self.used.add(name)
@@ -203,12 +203,12 @@ class LeadCache:
             return None
         data = self._data.get(name)
         if hit.signature == signature and signature and hit.derived is not None:
-            return data, hit.derived, hit.summary
+            return data, hit.derived, hit.record
         data = data if data is not None else self._decode(name)
         return (data, None, None) if data is not None else None
 
     def put(self, name: str, stamp: tuple, data: Any, signature: str = "",
-            derived: tuple | None = None, summary_json: str | None = None, raw: bytes | None = None) -> None:
+            derived: tuple | None = None, record_json: str | None = None, raw: bytes | None = None) -> None:
         """Remember a lead parsed from its file (stamped `stamp` before it was read). A racy entry (an mtime
         within RACY_NS of now) is kept with the digest of the bytes its data came from: `raw`, the bytes the
         caller parsed; else those of an entry verified this run (the data came from it); else the file's
@@ -225,7 +225,7 @@ class LeadCache:
         mtime, size, ctime, ino = stamp
         try:
             blob = encode_plain(data)
-            entry = self._entry(mtime, size, ctime, ino, signature, "", derived, summary_json)
+            entry = self._entry(mtime, size, ctime, ino, signature, "", derived, record_json)
             ENCODER.encode(entry)  # a string msgpack cannot hold (a lone surrogate): not cached
         except ENCODE_ERRORS:
             return

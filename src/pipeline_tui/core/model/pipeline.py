@@ -20,7 +20,6 @@ from pipeline_tui.core.model.playbook import Playbook
 from pipeline_tui.core.model.playbook_file import load_playbook
 from pipeline_tui.core.model.rules import valid_id
 from pipeline_tui.core.model.vocabulary import PLAYBOOK_FILE
-from pipeline_tui.core.problems import Problem, line_of
 from pipeline_tui.core.safetext import visible
 from pipeline_tui.core.storage.files import (
     MAX_BYTES,
@@ -31,6 +30,7 @@ from pipeline_tui.core.storage.files import (
     read_limited,
     stamp_of,
 )
+from pipeline_tui.core.yaml.problems import Problem, line_of
 
 LEADS_DIR = "leads"
 BOM = "\ufeff"
@@ -157,7 +157,7 @@ class Pipeline:
         path = self.lead_path(lead_id)
         lead, raw = self._lead_from_file(lead_id, path)
         if lead.broken:
-            line = next((k[0] for k, _, _ in lead.issues if k and isinstance(k[0], int)), None)
+            line = next((k[0] for k, _, _ in lead.problems if k and isinstance(k[0], int)), None)
             raise BadInput(f"cannot change this lead: {lead.broken}; fix the file first", path=lead.path, line=line)
         if "merge_conflicts" in lead.data:  # (merge.RECORD_KEY) a merge's two values wait for a person
             from pipeline_tui.core.model.rules import refusal
@@ -223,12 +223,12 @@ class Pipeline:
                 else:  # parsed before, under another playbook: work the fields out again
                     lead = Lead(lead_id, f"{LEADS_DIR}/{name}", data, pb)
                     if not lead.broken:
-                        cache.put(name, stamp, data, sig, lead.derived(), lead.summary_json())
+                        cache.put(name, stamp, data, sig, lead.derived(), lead.record_json())
                     out.append(lead)
                 continue
             lead, raw = self._lead_from_file(lead_id, self.leads_dir / name)
             if cache is not None and stamp is not None and raw is not None and not lead.broken:
-                cache.put(name, stamp, lead.data, sig, lead.derived(), lead.summary_json(), raw=raw)
+                cache.put(name, stamp, lead.data, sig, lead.derived(), lead.record_json(), raw=raw)
             out.append(lead)
         if cache is not None:
             cache.save()
@@ -236,12 +236,12 @@ class Pipeline:
         return out
 
     def problems_of(self, lead: Lead) -> list[Problem]:
-        """A lead's issues as `path:line` problems (reads the text only when there are issues)."""
-        if not lead.issues:
+        """A lead's problems at their `path:line` (reads the text only when there are any)."""
+        if not lead.problems:
             return []
         text = None
         out = []
-        for keys, msg, sev in lead.issues:
+        for keys, msg, sev in lead.problems:
             if keys and isinstance(keys[0], int) and lead.broken:
                 line = keys[0]
             elif not keys:

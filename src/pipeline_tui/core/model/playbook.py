@@ -13,7 +13,7 @@ from pipeline_tui.core.model.vocabulary import (
     ACTIVITY_KINDS,
     MAX_DAYS,
 )
-from pipeline_tui.core.problems import Problem
+from pipeline_tui.core.yaml.problems import Problem
 
 # follow_up and mix settings: (lowest, highest, whole numbers only)
 RANGES: dict[str, tuple[float, float, bool]] = {

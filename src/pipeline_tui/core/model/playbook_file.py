@@ -23,8 +23,8 @@ from pipeline_tui.core.model.vocabulary import (
     PLAYBOOK_FILE,
     RULES,
 )
-from pipeline_tui.core.problems import Problem, line_of
 from pipeline_tui.core.safetext import quoted
+from pipeline_tui.core.yaml.problems import Problem, line_of
 
 
 def load_playbook(root: Path) -> Playbook:

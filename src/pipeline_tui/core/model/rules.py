@@ -1,5 +1,5 @@
 """What makes a lead file valid: the schema and its keys, the playbook's choices, text that could drive a
-terminal, dates that contradict each other and keys that look like typos. Each finding is an `Issue`
+terminal, dates that contradict each other and keys that look like typos. Each finding is a `KeyProblem`
 (path of keys, message, error or warning), as `pipeline check` reports it."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 
 
-Issue = tuple[tuple, str, str]  # (key path, message, severity)
+KeyProblem = tuple[tuple, str, str]  # (key path, message, severity): a Problem before its line is known
 
 
 def valid_id(lead_id: str) -> bool:
@@ -55,11 +55,11 @@ def multiline_path(path: tuple) -> bool:
     return last in MULTILINE_KEYS
 
 
-def unsafe_text_issues(d: Any) -> list[Issue]:
+def unsafe_text_problems(d: Any) -> list[KeyProblem]:
     """A problem for every string (keys too) holding a character that could drive a terminal or hide text."""
     if not contains_unsafe(d):
         return []
-    out: list[Issue] = []
+    out: list[KeyProblem] = []
     for path, text, is_key in walk_strings(d):
         ch = unsafe_char(text, multiline=not is_key and multiline_path(path))
         if ch is None:
@@ -99,12 +99,12 @@ def _when(value: Any) -> tuple[dt.date, dt.datetime | None] | None:
     return (day, None) if day is not None else None
 
 
-def key_typos(d: dict, playbook: Playbook) -> list[Issue]:
+def key_typos(d: dict, playbook: Playbook) -> list[KeyProblem]:
     """A key of one's own that looks like one of the tool's (`stgae`, `Stage`): likely a typo, whose value the
     tool never reads. A warning at its line; keys the playbook lists as `custom_keys` are meant."""
     import difflib
 
-    out: list[Issue] = []
+    out: list[KeyProblem] = []
     for key in d:
         if not isinstance(key, str) or key in KNOWN_KEYS or key in playbook.custom_keys:
             continue
@@ -115,11 +115,11 @@ def key_typos(d: dict, playbook: Playbook) -> list[Issue]:
     return out
 
 
-def date_contradictions(d: dict, playbook: Playbook) -> dict[tuple, Issue]:
+def date_contradictions(d: dict, playbook: Playbook) -> dict[tuple, KeyProblem]:
     """Dates of one lead that contradict each other, by rule (`set` refuses to make a new one): first
     contact before the lead came in, closed before created, `closed:` on an open lead, a log entry before
     created, and a next.due years past every other date of the lead."""
-    out: dict[tuple, Issue] = {}
+    out: dict[tuple, KeyProblem] = {}
     created, closed, fc = (_when(d.get(k)) for k in ("created", "closed", "first_contact"))
     if created is not None and fc is not None:
         c_day, c_moment = created
@@ -165,14 +165,14 @@ def date_contradictions(d: dict, playbook: Playbook) -> dict[tuple, Issue]:
     return out
 
 
-def validate(lead_id: str, d: dict, playbook: Playbook) -> list[Issue]:  # noqa: C901 - a flat list of rules
+def validate(lead_id: str, d: dict, playbook: Playbook) -> list[KeyProblem]:  # noqa: C901 - a flat list of rules
     """Schema and playbook problems of one lead's data."""
-    out: list[Issue] = []
+    out: list[KeyProblem] = []
 
     def err(keys: tuple, msg: str, sev: str = "error") -> None:
         out.append((keys, msg, sev))
 
-    out.extend(unsafe_text_issues(d))
+    out.extend(unsafe_text_problems(d))
     if "merge_conflicts" in d:  # (merge.RECORD_KEY) written by a merge: both values of each field
         err(("merge_conflicts",), refusal(lead_id, d["merge_conflicts"]))
     if not valid_id(lead_id):

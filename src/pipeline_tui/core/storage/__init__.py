@@ -1,1 +1,1 @@
-"""Bytes on disk, knowing nothing of leads: reading files safely, atomic and journalled writes, locks, caches."""
+"""Bytes on disk, knowing nothing of leads: reading files safely, stamps, atomic writes, locks, cache files."""

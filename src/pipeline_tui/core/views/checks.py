@@ -8,9 +8,9 @@ import os
 from pipeline_tui.core.errors import YamlProblem
 from pipeline_tui.core.model.lead import Lead
 from pipeline_tui.core.model.pipeline import LEADS_DIR, PLAYBOOK_FILE, Pipeline
-from pipeline_tui.core.problems import Problem, line_of
 from pipeline_tui.core.storage.files import MAX_BYTES, read_limited
 from pipeline_tui.core.yaml import reader as yamlio
+from pipeline_tui.core.yaml.problems import Problem, line_of
 
 
 def duplicate_problems(pipe: Pipeline, leads: list[Lead]) -> list[Problem]:
@@ -77,8 +77,8 @@ def practice_problems(pipe: Pipeline, leads: list[Lead], today: dt.date, hist=No
 
 def driver_problems(pipe: Pipeline) -> list[Problem]:
     """A clone whose merge driver is missing or points at a program that is gone (a recreated venv)."""
-    from pipeline_tui.core.changes.init import merge_driver_problem
     from pipeline_tui.core.errors import PipelineError
+    from pipeline_tui.core.git.driver import merge_driver_problem
     from pipeline_tui.core.git.repo import GitRepo
 
     try:
@@ -133,7 +133,7 @@ def uncommitted_problems(pipe: Pipeline) -> list[Problem]:
 
 def merge_record_problems(pipe: Pipeline) -> list[Problem]:
     """The playbook holding a merge's two versions of a setting (a lead's are in its own problems)."""
-    from pipeline_tui.core.git.resolve import pending
+    from pipeline_tui.core.git.conflicts import pending
 
     out = []
     for p in pending(pipe, PLAYBOOK_FILE):

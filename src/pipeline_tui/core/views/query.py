@@ -131,7 +131,7 @@ def _compile(word: str, pb: Playbook, today: dt.date, shown: str) -> Predicate: 
     if low == "mql":
         return lambda lead: not lead.sales_qualified and not lead.broken
     if low == "problems":
-        return lambda lead: bool(lead.issues)
+        return lambda lead: bool(lead.problems)
     if low == "rotting":
         return lambda lead: lead.rotting(today) is not None
 

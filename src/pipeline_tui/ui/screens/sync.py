@@ -65,7 +65,7 @@ class SyncScreen(WorkerErrors, Screen):
     # --- status, no network ---
     @io_work(exclusive=True, group="sync-status")
     def check(self) -> None:
-        from pipeline_tui.core.git.sync import status
+        from pipeline_tui.core.sync.exchange import status
 
         try:
             st = status(self.app.pipe)
@@ -110,8 +110,8 @@ class SyncScreen(WorkerErrors, Screen):
 
     @io_work(exclusive=True, group="sync")
     def run_sync(self, resolve: dict, commit_edits: bool) -> None:
-        from pipeline_tui.core.git.sync import sync
-        from pipeline_tui.core.git.sync_result import SyncConflict
+        from pipeline_tui.core.sync.exchange import sync
+        from pipeline_tui.core.sync.result import SyncConflict
 
         try:
             result = sync(self.app.pipe, resolve=resolve, commit_edits=commit_edits)
@@ -124,7 +124,7 @@ class SyncScreen(WorkerErrors, Screen):
         except Exception as exc:  # noqa: BLE001 - a bug must not lose the UI; say what happened
             self.app.call_from_thread(self._done, plain(f"{type(exc).__name__}: {exc}", style="bold red"))
             return
-        self.app.call_from_thread(self._done, plain("\n".join(result.summary()), style="green", multiline=True), True)
+        self.app.call_from_thread(self._done, plain("\n".join(result.lines()), style="green", multiline=True), True)
 
     def _done(self, text: Text, ok: bool = False) -> None:
         self.busy = False

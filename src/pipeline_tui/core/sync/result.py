@@ -43,7 +43,7 @@ class SyncResult:
     duplicates: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # what came in that a person should look at
 
-    def summary(self) -> list[str]:
+    def lines(self) -> list[str]:
         out = []
         if self.committed_edits:
             out.append(f"committed {len(self.committed_edits)} hand-edited file(s): {', '.join(self.committed_edits)}")

@@ -19,7 +19,9 @@ import tempfile
 from pipeline_tui.core import faults
 from pipeline_tui.core.errors import RepoUnusable
 from pipeline_tui.core.git import pending
-from pipeline_tui.core.git.incoming import (
+from pipeline_tui.core.git.merge import REPORT_ENV, RESOLVE_ENV
+from pipeline_tui.core.model.pipeline import Pipeline
+from pipeline_tui.core.sync.incoming import (
     SyncGit,
     commit_hand_edits,
     count_identical_notes,
@@ -31,9 +33,7 @@ from pipeline_tui.core.git.incoming import (
     refuse_links,
     refuse_unparsed,
 )
-from pipeline_tui.core.git.merge import REPORT_ENV, RESOLVE_ENV
-from pipeline_tui.core.git.sync_result import SyncConflict, SyncResult
-from pipeline_tui.core.model.pipeline import Pipeline
+from pipeline_tui.core.sync.result import SyncConflict, SyncResult
 
 NETWORK_TIMEOUT = 120
 
@@ -100,7 +100,7 @@ def _merge(g: SyncGit, ref: str, remote: str, branch: str, resolve: dict) -> Non
 
 def sync(pipe: Pipeline, resolve: dict[str, dict[str, str]] | None = None, commit_edits: bool = False,
          timeout: float = NETWORK_TIMEOUT) -> SyncResult:
-    from pipeline_tui.core.changes.init import configure_merge_driver
+    from pipeline_tui.core.git.driver import configure_merge_driver
     from pipeline_tui.core.git.repo import GitRepo
 
     repo = GitRepo(pipe.root)
