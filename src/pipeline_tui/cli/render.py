@@ -13,7 +13,8 @@ import sys
 
 import click
 
-from pipeline_tui.core.safetext import json_text, visible
+from pipeline_tui.cells import cells, fit, pad
+from pipeline_tui.core.safetext import json_text
 from pipeline_tui.core.safetext import show as txt
 
 
@@ -25,39 +26,6 @@ def emit_json(data) -> None:  # noqa: ANN001
     indent = 2 if sys.stdout.isatty() else None
     sys.stdout.write(json_text(json.dumps(data, ensure_ascii=False, indent=indent, default=str)))
     sys.stdout.write("\n")
-
-
-# --- widths in terminal cells: a CJK character or an emoji takes two, a combining mark none ------------
-
-def cells(text: str) -> int:
-    """How many terminal cells `text` takes (not `len`)."""
-    if text.isascii():
-        return len(text)
-    from rich.cells import cell_len
-
-    return cell_len(text)
-
-
-def cut(text: str, width: int) -> str:
-    """`text` with its controls made visible, cut to `width` cells with `…` (never padded)."""
-    text = visible(text)
-    if text.isascii():
-        return text if len(text) <= width else text[: max(0, width - 1)] + "…"
-    from rich.cells import cell_len, set_cell_size
-
-    if cell_len(text) <= width:
-        return text
-    return set_cell_size(text, max(0, width - 1)) + "…"  # a wide character cut in half leaves a space
-
-
-def pad(text: str, width: int) -> str:
-    """`text` and spaces up to `width` cells (`str.ljust`, counting cells); longer text is left whole."""
-    return text + " " * (width - cells(text))
-
-
-def fit(text: str, width: int) -> str:
-    """`text` made visible, cut and padded to exactly `width` cells: a table's column."""
-    return pad(cut(text, width), width)
 
 
 def due_style(state: str) -> dict:

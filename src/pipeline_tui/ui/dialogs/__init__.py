@@ -1,1 +1,1 @@
-"""The modal screens: edit a lead, log an activity, mark the next action done, confirm, help."""
+"""The modal screens: edit a lead (and confirm removing a field), log an activity, mark the next action done, help."""

@@ -24,8 +24,8 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
+from pipeline_tui.cells import cut
 from pipeline_tui.core.model.lead import Lead
-from pipeline_tui.ui.text import cut
 from pipeline_tui.ui.widgets.lead_table import DUE_STYLES, GRADE_STYLES, ROTTING, LeadTable
 from pipeline_tui.ui.widgets.lines import LinePainter
 

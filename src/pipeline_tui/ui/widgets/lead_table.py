@@ -24,8 +24,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from pipeline_tui.cells import cut
 from pipeline_tui.core.model.lead import Lead
-from pipeline_tui.ui.text import cut
 from pipeline_tui.ui.widgets.lines import LinePainter
 
 DUE_STYLES = {
@@ -98,7 +98,7 @@ def layout(width: int) -> list[tuple[Column, int]]:
 
 
 def _fit(text: str, width: int, align: str = "left") -> str:
-    """A cell: the text cut to `width` terminal cells (`ui.text.cut`), padded to them on `align`'s side (a Segment
+    """A cell: the text cut to `width` terminal cells (`pipeline_tui.cells.cut`), padded to them on `align`'s side (a Segment
     goes to the terminal as it is, so controls are made visible there)."""
     text = cut(text, width)
     pad = " " * max(0, width - cell_len(text))
