@@ -48,6 +48,11 @@ def owner_on_disk(pipe, lead_id) -> str:
 
 async def palette_titles(pilot) -> set[str]:
     """The commands the real palette lists when it opens over the screen on view (closed again after)."""
+    return set(await palette_list(pilot))
+
+
+async def palette_list(pilot) -> list[str]:
+    """The commands the real palette lists, in the order it lists them."""
     from textual.command import CommandList
 
     app = pilot.app
@@ -57,10 +62,26 @@ async def palette_titles(pilot) -> set[str]:
         if app.screen.has_class("-ready"):  # every provider has answered
             break
     options = app.screen.query_one(CommandList)
-    titles = {options.get_option_at_index(i).prompt.plain.split("\n")[0] for i in range(options.option_count)}
+    titles = [options.get_option_at_index(i).prompt.plain.split("\n")[0] for i in range(options.option_count)]
     await pilot.press("escape")
     await pilot.pause()
     return titles
+
+
+async def test_the_palette_is_one_list_in_title_order_on_every_screen(carol):
+    """The screen's commands and the app's come from providers that answer in any order: the palette still
+    lists them as one list in title order, each once (it was two blocks, in an order that changed from one
+    launch to the next)."""
+    app = make_app(carol[0].root, today=TODAY, watch=False)
+    async with app.run_test(size=(140, 40), notifications=True) as pilot:
+        await loaded(pilot)
+        for key in ("", "a", "enter", "m", "y"):
+            if key:
+                await pilot.press(key)
+                await loaded(pilot)
+            titles = await palette_list(pilot)
+            assert titles == sorted(titles) and len(titles) == len(set(titles)), (key, titles)
+            assert "Agenda" in titles and "Quit" in titles
 
 
 async def test_each_screen_offers_its_own_commands_in_the_palette(carol):

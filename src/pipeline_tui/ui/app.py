@@ -21,7 +21,7 @@ from pipeline_tui.core.model.lead import Lead
 from pipeline_tui.core.model.pipeline import Pipeline
 from pipeline_tui.core.safetext import visible
 from pipeline_tui.core.storage.files import stamp_of
-from pipeline_tui.ui.commands import APP_COMMANDS
+from pipeline_tui.ui.commands import APP_COMMANDS, ScreenCommands
 from pipeline_tui.ui.keys import InOrder, use_parser
 from pipeline_tui.ui.messages import Health, LeadSaved, LeadsLoaded, LeadsNews
 from pipeline_tui.ui.workers import WorkerErrors, io_work
@@ -364,11 +364,17 @@ class PipelineApp(WriteQueue, InOrder, WorkerErrors, App):
         self.load_leads()
         self.notify("Reloading every lead file", timeout=2)
 
-    def get_system_commands(self, screen):  # noqa: ANN001, ANN201
-        """Textual's commands and the app's, on every screen (a screen's own: its `COMMANDS`)."""
+    def app_commands(self, screen):  # noqa: ANN001, ANN201
+        """Textual's commands and the app's, as offered on every screen."""
         yield from super().get_system_commands(screen)
         for command in APP_COMMANDS:
             yield SystemCommand(command.title, command.help, partial(self.run_action, command.action))
+
+    def get_system_commands(self, screen):  # noqa: ANN001, ANN201
+        """The app's commands, where the screen has no provider of its own; where it has one (`ScreenCommands`),
+        that provider lists them with the screen's, so the palette is one list in title order."""
+        if not any(isinstance(p, type) and issubclass(p, ScreenCommands) for p in screen.COMMANDS):
+            yield from self.app_commands(screen)
 
 
 def make_app(root: Path, today: dt.date | None = None, watch: bool = True, watch_interval: float = 2.0) -> PipelineApp:

@@ -1,6 +1,7 @@
 """The command palette: the app's own commands (`APP_COMMANDS`, beside Textual's), and the base of the
-providers each screen names in its `COMMANDS` (`ScreenCommands`). A command runs an action, as a key
-binding does, on the screen the palette was opened over."""
+providers each screen names in its `COMMANDS` (`ScreenCommands`), which list the screen's commands and the
+app's as one list in title order. A command runs an action, as a key binding does, on the screen the
+palette was opened over."""
 
 from __future__ import annotations
 
@@ -32,21 +33,27 @@ APP_COMMANDS = [
 
 
 class ScreenCommands(Provider):
-    """A screen's commands: listed in title order when the palette opens, matched as the person types."""
+    """A screen's commands with the app's: listed in title order when the palette opens, matched as typed."""
 
     def commands(self) -> Iterable[Command]:
         """The commands on offer now (overridden; `self.screen` is the screen the palette opened over)."""
         return ()
 
-    def _run(self, command: Command):  # noqa: ANN202
-        return partial(self.screen.run_action, command.action)
+    def _all(self, discovered: bool = False) -> list[tuple[str, str, object]]:
+        """(title, help, callback) of the screen's commands and the app's, in title order: one list (the app's
+        that Textual keeps out of the list before anything is typed are left out when `discovered`)."""
+        screen = self.screen
+        own = [(c.title, c.help, partial(screen.run_action, c.action)) for c in self.commands()]
+        app = [(c.title, c.help, c.callback) for c in self.app.app_commands(screen)
+               if c.discover or not discovered]  # type: ignore[attr-defined]
+        return sorted(own + app, key=lambda c: c[0])
 
     async def discover(self) -> Hits:
-        for command in sorted(self.commands(), key=lambda c: c.title):
-            yield DiscoveryHit(command.title, self._run(command), help=command.help)
+        for title, help_text, callback in self._all(discovered=True):
+            yield DiscoveryHit(title, callback, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for command in self.commands():
-            if (score := matcher.match(command.title)) > 0:
-                yield Hit(score, matcher.highlight(command.title), self._run(command), help=command.help)
+        for title, help_text, callback in self._all():
+            if (score := matcher.match(title)) > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)
