@@ -227,3 +227,29 @@ def test_the_very_same_note_logged_on_two_clones_is_kept_twice_by_sync(tmp_path)
         assert _notes(p, lead).count("Left voicemail") == 2
     assert a.lead_path(lead).read_bytes() == b.lead_path(lead).read_bytes()
     assert _errors(a) == []
+
+
+def test_resolving_one_of_two_fields_leaves_only_the_other_to_choose(team):
+    """Two fields changed differently on both sides, a plain `git pull`, then `pipeline resolve ID owner=theirs`:
+    the owner is settled and leaves the record; the value is all that is still to choose (the record kept the
+    owner too, so the listing offered it again after it was chosen)."""
+    a, b, lead = team
+    set_fields(a, lead, ["value=100", "owner=alice"], today=TODAY)
+    sync(a)
+    set_fields(b, lead, ["value=200", "owner=bob"], today=TODAY)
+    _git(b, "pull", "--no-rebase", "--no-edit", ok=False)
+    _git(b, "add", "-A")
+    _git(b, "commit", "-q", "--no-edit")
+    [waiting] = pending(b)
+    assert set(waiting.record) == {"owner", "value"}
+    _, left = resolve(b, lead, {"owner": "theirs"})
+    assert left == ["value"]
+    data = b.read(lead).data
+    assert data["owner"] == "alice"
+    assert set(data["merge_conflicts"]) == {"value"}
+    [waiting] = pending(b)
+    assert set(waiting.record) == {"value"}
+    _, left = resolve(b, lead, {"value": "ours"})
+    assert left == [] and "merge_conflicts" not in b.read(lead).data and pending(b) == []
+    assert b.read(lead).data["value"] == 200
+    assert "merge_conflicts" not in (b.root / "leads" / f"{lead}.yaml").read_text()

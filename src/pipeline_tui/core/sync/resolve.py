@@ -126,7 +126,10 @@ def _apply(text: str, data: dict, record: dict, chosen: dict[str, str]) -> str:
         elif value_at(data, path) is not MISSING:
             ops.append(Op("delete", path))
     left = {k: v for k, v in record.items() if k not in chosen}
-    ops.append(Op("set", (RECORD_KEY,), left) if left else Op("delete", (RECORD_KEY,)))
+    if left:  # each choice leaves the record (a set of the record would merge into it and keep them all)
+        ops.extend(Op("delete", (RECORD_KEY, key)) for key in chosen if key in record)
+    else:
+        ops.append(Op("delete", (RECORD_KEY,)))
     new_text = edit_text(text, ops)
     if not left:  # the note above the record goes with it
         lines = new_text.splitlines(keepends=True)
