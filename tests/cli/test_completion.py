@@ -21,10 +21,10 @@ def root(tmp_path, run):
     root = tmp_path / "p"
     playbook = root / "pipeline.yaml"
     text = playbook.read_text()
-    assert TEAM_PLAYBOOK_EDIT[0] in text and "  qualified:   {limit_days: 14}\n" in text
+    stage = "  qualified:   {limit_days: 14, probability: 0.25}\n"
+    assert TEAM_PLAYBOOK_EDIT[0] in text and stage in text
     # a team, and a stage of this pipeline's own: completion reads this playbook, not the defaults
-    text = text.replace(*TEAM_PLAYBOOK_EDIT).replace("  qualified:   {limit_days: 14}\n",
-                                                     "  qualified:   {limit_days: 14}\n  demo-booked: {}\n")
+    text = text.replace(*TEAM_PLAYBOOK_EDIT).replace(stage, stage + "  demo-booked: {}\n")
     playbook.write_text(text)
     return root
 

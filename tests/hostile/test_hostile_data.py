@@ -59,9 +59,11 @@ IDS = ["markup-lead", "escape-lead", "bad-stage", *(f"wrong-{k.replace('_', '-')
 READS = [
     ("list",), ("list", "--json"), ("list", "jane"), ("list", "rotting"), ("list", "stage:qualified"),
     ("agenda",), ("agenda", "--json"), ("mix",), ("mix", "--json"), ("report",), ("report", "--json"),
+    ("costs",), ("costs", "--json"),
     ("check",), ("check", "--json"), ("export",), ("export", "--format", "json"),
     *[("show", i) for i in IDS], *[("show", i, "--json") for i in IDS], *[("log", i) for i in IDS],
     ("show", "fifo-lead"), ("show", "huge-lead"), ("log", "escape-lead", "--json"), ("sync",),
+    ("capacity",), ("capacity", "--json"),
 ]
 
 

@@ -84,8 +84,8 @@ WRONG_TYPES = {
 }
 
 HOSTILE_PLAYBOOK = INIT_TEXT.replace(
-    "  negotiation: {limit_days: 21}\n",
-    "  negotiation: {limit_days: 100000000000000000000000}\n  \"review [/]\": {limit_days: 5}\n",
+    "  negotiation: {limit_days: 21, probability: 0.75, committed: true}\n",
+    "  negotiation: {limit_days: 100000000000000000000000, probability: 1e308, committed: true}\n  \"review [/]\": {limit_days: 5}\n",
 ).replace(
     "  prospecting: {group: prospecting,     origin: seller, close_rate: 0.08, cycle_days: 120}\n",
     "  prospecting: {group: prospecting,     origin: seller, close_rate: 0.08, cycle_days: 120}\n"

@@ -13,6 +13,9 @@ import sys
 import click
 
 from pipeline_tui.cli import completion as comp
+from pipeline_tui.cli.commands import capacity as capacity_commands
+from pipeline_tui.cli.commands import costs as costs_commands
+from pipeline_tui.cli.commands import forecast as forecast_commands
 from pipeline_tui.cli.commands import leads, setup, sync, transfer, views
 from pipeline_tui.cli.context import Ctx, run_tui
 from pipeline_tui.core.errors import PipelineError
@@ -68,7 +71,7 @@ def cli(ctx: click.Context, path: str | None) -> None:
         run_tui(ctx.obj.pipeline().root)
 
 
-for _module in (setup, leads, views, sync, transfer):
+for _module in (setup, leads, views, sync, transfer, costs_commands, capacity_commands, forecast_commands):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

@@ -28,6 +28,7 @@ SET_KEYS = (
     "stage", "next.action", "next.due", "owner", "source", "horizon", "value", "tags", "tags+", "tags-", "name",
     "company", "title", "email", "phone", "source_detail", "origin", "qualification.interest",
     "qualification.authority", "qualification.fit", "qualification.pain", "created", "first_contact", "closed",
+    "expected_close",
 )
 DATE_WORDS = ("today", "tomorrow", "+1d", "+3d", "+1w", "+2w", "mon", "tue", "wed", "thu", "fri")
 SORT_KEYS = ("due", "name", "company", "source", "stage", "grade", "owner", "value", "created", "horizon", "id")

@@ -78,7 +78,7 @@ def print_lead(lead, problems, today: dt.date, outlook=()) -> None:  # noqa: ANN
         ("stage", lead.stage), ("horizon", lead.horizon),
         ("grade", f"{lead.grade} ({'sales-qualified' if lead.sales_qualified else 'marketing-qualified: nurture'})"),
         ("value", lead.value), ("created", d.get("created")), ("first contact", d.get("first_contact")),
-        ("closed", d.get("closed")), ("tags", ", ".join(lead.tags)),
+        ("closed", d.get("closed")), ("expected close", d.get("expected_close")), ("tags", ", ".join(lead.tags)),
     ]
     for k, v in rows:
         if v not in (None, ""):

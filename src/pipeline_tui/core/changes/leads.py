@@ -22,7 +22,7 @@ from pipeline_tui.core.yaml.ops import Op
 
 KEY_PART_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
 TEXT_KEYS = {"name", "company", "title", "email", "phone", "owner", "source_detail", "next.action", "qualification.pain"}
-DATE_KEYS = {"created", "closed", "next.due"}
+DATE_KEYS = {"created", "closed", "next.due", "expected_close"}
 REQUIRED_KEYS = {"name", "source", "created"}
 READ_ONLY = {"id", "path", "log"}
 

@@ -31,12 +31,14 @@ version: 1
 # Stages, in the order a lead moves through them. A lead with no `stage` is in the first one.
 #   limit_days: a lead idle in this stage for longer is "rotting" and gets flagged.
 #   closed: true marks an end stage; won: true marks the one that counts as a win.
+#   probability: the chance (0 to 1) a lead in this stage is won, for `pipeline forecast` until enough
+#   leads that reached the stage have closed to learn it; committed: true counts its leads as committed.
 stages:
-  new:         {limit_days: 2}
-  contacted:   {limit_days: 7}
-  qualified:   {limit_days: 14}
-  proposal:    {limit_days: 14}
-  negotiation: {limit_days: 21}
+  new:         {limit_days: 2, probability: 0.05}
+  contacted:   {limit_days: 7, probability: 0.1}
+  qualified:   {limit_days: 14, probability: 0.25}
+  proposal:    {limit_days: 14, probability: 0.5}
+  negotiation: {limit_days: 21, probability: 0.75, committed: true}
   won:         {closed: true, won: true}
   lost:        {closed: true}
 
@@ -108,6 +110,10 @@ custom_keys: []
 
 # Activity kinds pipeline log / note accept (add sms, visit, ...).
 activity_kinds: [call, email, meeting, note]
+
+# Money spent per source and month (YYYY-MM), for `pipeline costs`: cost per lead, per win, and return.
+#   spend:
+#     campaign: {2026-10: 1200, 2026-11: 900}
 """
 
 
@@ -117,6 +123,8 @@ class Stage:
     closed: bool = False
     won: bool = False
     limit_days: int | None = None
+    probability: float | None = None  # the playbook's chance of a win from this stage (forecast)
+    committed: bool = False  # the forecast counts leads in this stage as committed
 
 
 @dataclass(slots=True)
@@ -130,11 +138,11 @@ class Source:
 
 def _default_stages() -> dict[str, Stage]:
     return {
-        "new": Stage("new", limit_days=2),
-        "contacted": Stage("contacted", limit_days=7),
-        "qualified": Stage("qualified", limit_days=14),
-        "proposal": Stage("proposal", limit_days=14),
-        "negotiation": Stage("negotiation", limit_days=21),
+        "new": Stage("new", limit_days=2, probability=0.05),
+        "contacted": Stage("contacted", limit_days=7, probability=0.1),
+        "qualified": Stage("qualified", limit_days=14, probability=0.25),
+        "proposal": Stage("proposal", limit_days=14, probability=0.5),
+        "negotiation": Stage("negotiation", limit_days=21, probability=0.75, committed=True),
         "won": Stage("won", closed=True, won=True),
         "lost": Stage("lost", closed=True),
     }
@@ -188,6 +196,7 @@ class Playbook:
     team: list[str] = field(default_factory=list)
     custom_keys: list[str] = field(default_factory=list)  # keys of one's own `set` accepts
     activity_kinds: list[str] = field(default_factory=lambda: list(ACTIVITY_KINDS))
+    spend: dict[str, dict[str, float]] = field(default_factory=dict)  # source -> YYYY-MM -> amount (`costs`)
     problems: list[Problem] = field(default_factory=list)
     signature: str = ""  # a digest of pipeline.yaml: cached per-lead figures are valid for this playbook only
 

@@ -103,9 +103,15 @@ def apply_settings(pb: Playbook, data: dict, text: str) -> None:  # noqa: C901 -
                 limit = conf.get("limit_days")
                 if limit is not None:
                     limit = _number(pb, text, ("stages", name, "limit_days"), limit, 0, MAX_DAYS, whole=True)
-                parsed[str(name)] = Stage(
-                    str(name), closed=bool(conf.get("closed")), won=bool(conf.get("won")), limit_days=limit
-                )
+                prob = conf.get("probability")
+                if prob is not None:
+                    prob = _number(pb, text, ("stages", name, "probability"), prob, 0, 1)
+                committed = conf.get("committed", False)
+                if not isinstance(committed, bool):
+                    _problem(pb, text, ("stages", name, "committed"), f"stage {name!r}: committed must be true or false")
+                    committed = False
+                parsed[str(name)] = Stage(str(name), closed=bool(conf.get("closed")), won=bool(conf.get("won")),
+                                          limit_days=limit, probability=prob, committed=committed)
             if not any(not s.closed for s in parsed.values()):
                 _problem(pb, text, ("stages",), "at least one stage must be open (not closed)")
             pb.stages = parsed
@@ -230,6 +236,11 @@ def apply_settings(pb: Playbook, data: dict, text: str) -> None:  # noqa: C901 -
             setattr(pb, key, list(value))
         else:
             _problem(pb, text, (key,), f"{key} must be a list of {what}, one word each")
+    if data.get("spend") is not None:  # after `sources`: spend is per source of this playbook
+        from pipeline_tui.core.model.spend import read_spend
+
+        pb.spend, found = read_spend(data["spend"], pb.sources, text)
+        pb.problems.extend(found)
 
 
 def _playbook_cache(root: Path) -> Path:
@@ -261,11 +272,11 @@ def _cache_playbook(root: Path, pb: Playbook) -> None:
 
 
 _PLAYBOOK_FIELDS = ("stages", "sources", "learn_after_closed", "points", "grade_min", "min_interest", "min_grade",
-                    "mix", "follow_up", "cadences", "rules", "team", "custom_keys", "activity_kinds", "problems",
+                    "mix", "follow_up", "cadences", "rules", "team", "custom_keys", "activity_kinds", "spend", "problems",
                     "signature")
 
 
-_PART_FIELDS = (("name", "closed", "won", "limit_days"), ("name", "group", "origin", "close_rate", "cycle_days"),
+_PART_FIELDS = (("name", "closed", "won", "limit_days", "probability", "committed"), ("name", "group", "origin", "close_rate", "cycle_days"),
                 ("path", "line", "message", "severity"))
 
 
@@ -274,12 +285,13 @@ def _playbook_to_plain(pb: Playbook) -> dict | None:
     if not _fields_known():
         return None
     return {
-        "stages": [[key, s.name, s.closed, s.won, s.limit_days] for key, s in pb.stages.items()],
+        "stages": [[key, s.name, s.closed, s.won, s.limit_days, s.probability, s.committed]
+                   for key, s in pb.stages.items()],
         "sources": [[key, s.name, s.group, s.origin, s.close_rate, s.cycle_days] for key, s in pb.sources.items()],
         "learn_after_closed": pb.learn_after_closed, "points": pb.points, "grade_min": pb.grade_min,
         "min_interest": pb.min_interest, "min_grade": pb.min_grade, "mix": pb.mix, "follow_up": pb.follow_up,
         "cadences": pb.cadences, "rules": pb.rules, "team": pb.team, "custom_keys": pb.custom_keys,
-        "activity_kinds": pb.activity_kinds,
+        "activity_kinds": pb.activity_kinds, "spend": pb.spend,
         "problems": [[p.path, p.line, p.message, p.severity] for p in pb.problems],
         "signature": pb.signature,
     }
@@ -324,7 +336,8 @@ def _playbook_from_plain(plain: Any) -> Playbook | None:
         return None
     p = plain
     checks = (
-        _rows(p["stages"], _is_str, _is_str, _is_bool, _is_bool, lambda v: v is None or type(v) is int),
+        _rows(p["stages"], _is_str, _is_str, _is_bool, _is_bool, lambda v: v is None or type(v) is int, _opt_num,
+              _is_bool),
         _rows(p["sources"], _is_str, _is_str, _is_str, _is_str, _opt_num, _opt_num),
         type(p["learn_after_closed"]) is int,
         _str_map(p["points"], lambda v: _is_num(v) or _str_map(v, _is_num)),
@@ -334,6 +347,7 @@ def _playbook_from_plain(plain: Any) -> Playbook | None:
         type(p["team"]) is list and all(_is_str(t) for t in p["team"]),
         type(p["custom_keys"]) is list and all(_is_str(t) for t in p["custom_keys"]),
         type(p["activity_kinds"]) is list and all(_is_str(t) for t in p["activity_kinds"]),
+        _str_map(p["spend"], lambda v: _str_map(v, _is_num)),
         _rows(p["problems"], _is_str, lambda v: type(v) is int, _is_str, _is_str), _is_str(p["signature"]),
     )
     if not all(checks):
@@ -344,5 +358,5 @@ def _playbook_from_plain(plain: Any) -> Playbook | None:
         learn_after_closed=p["learn_after_closed"], points=p["points"], grade_min=p["grade_min"],
         min_interest=p["min_interest"], min_grade=p["min_grade"], mix=p["mix"], follow_up=p["follow_up"],
         cadences=p["cadences"], rules=p["rules"], team=p["team"], custom_keys=p["custom_keys"],
-        activity_kinds=p["activity_kinds"], problems=[Problem(*row) for row in p["problems"]], signature=p["signature"],
+        activity_kinds=p["activity_kinds"], spend=p["spend"], problems=[Problem(*row) for row in p["problems"]], signature=p["signature"],
     )

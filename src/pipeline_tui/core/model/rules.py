@@ -37,6 +37,7 @@ def valid_id(lead_id: str) -> bool:
 KNOWN_KEYS = (
     "name", "company", "title", "email", "phone", "owner", "source", "source_detail", "origin", "stage",
     "horizon", "qualification", "value", "created", "first_contact", "closed", "next", "tags", "log",
+    "expected_close",
 )
 
 
@@ -220,7 +221,7 @@ def validate(lead_id: str, d: dict, playbook: Playbook) -> list[KeyProblem]:  # 
     value = d.get("value")
     if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_VALUE):
         err(("value",), f"value must be a number from 0 to {MAX_VALUE:,}, not {quoted(value)}")
-    for key in ("created", "closed"):
+    for key in ("created", "closed", "expected_close"):
         v = d.get(key)
         if v not in (None, "") and not _is_date(v):
             err((key,), f"{key} must be a date like 2026-11-01, not {quoted(v)}")

@@ -100,7 +100,7 @@ class LeadScreen(WorkerErrors, LeadActionsScreen):
         for label, text, severity in outlook_lines(lead, self.app.leads, self.app.pipe.playbook, today,
                                                    self.app.stage_hist):
             t.add_row(plain(label), plain(text, style=ROTTING if severity else ""))
-        for key in ("value", "created", "first_contact", "closed"):
+        for key in ("value", "created", "first_contact", "closed", "expected_close"):
             if d.get(key) not in (None, ""):
                 t.add_row(key.replace("_", " "), plain(plain_data(d[key])))
         if lead.tags:
