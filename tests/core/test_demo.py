@@ -55,3 +55,26 @@ def test_demo_passes_check_and_can_be_edited_without_a_global_identity(demo):
 def test_demo_dates_follow_today(tmp_path):
     later = build_demo(tmp_path / "d", today=TODAY + dt.timedelta(days=10))
     assert any(lead.due_state(TODAY + dt.timedelta(days=10)) == "today" for lead in later.leads())
+
+
+def test_the_demos_spend_moves_with_its_dates(tmp_path):
+    """Built on another day, the demo's lead dates move; its playbook's spend months move with them, so each
+    source's spend stays beside the leads it brought (and `costs` shows the same picture on any day)."""
+    from pipeline_tui.core.views.costs import build_costs
+
+    base = build_demo(tmp_path / "a", today=TODAY)
+    later_day = TODAY + dt.timedelta(days=91)  # three months on
+    later = build_demo(tmp_path / "b", today=later_day)
+    spend_a, spend_b = base.playbook.spend, later.playbook.spend
+    assert spend_a and set(spend_a) == set(spend_b)
+
+    def shifted(month: str) -> str:
+        y, m = map(int, month.split("-"))
+        index = y * 12 + m - 1 + 3
+        return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+    for source, months in spend_a.items():
+        assert {shifted(k): v for k, v in months.items()} == spend_b[source]
+    rows_a = {r["source"]: r for r in build_costs(base.leads(), base.playbook)["sources"]}
+    rows_b = {r["source"]: r for r in build_costs(later.leads(), later.playbook)["sources"]}
+    assert {s: (r["spend"], r["leads"]) for s, r in rows_a.items()} == {s: (r["spend"], r["leads"]) for s, r in rows_b.items()}

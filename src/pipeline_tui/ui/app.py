@@ -46,6 +46,8 @@ class PipelineApp(WriteQueue, InOrder, WorkerErrors, App):
         Binding("r", "report", "Report", id="app.report", tooltip="What the pipeline teaches, by source"),
         Binding("i", "import_leads", "Import", id="app.import", tooltip="Leads from a CSV or JSON file, previewed"),
         Binding("u", "undo", "Undo", id="app.undo", tooltip="Revert your last change (as pipeline undo does)"),
+        Binding("f", "forecast", "Forecast", show=False, id="app.forecast", tooltip="Open value by expected close"),
+        Binding("w", "follow_up", "Follow-up", show=False, id="app.follow_up", tooltip="Follow-up per week; costs"),
         Binding("U", "redo", "Redo", show=False, id="app.redo", tooltip="Redo what the last undo reverted"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="app.reload", tooltip="Read every file again"),
     ]
@@ -67,7 +69,7 @@ class PipelineApp(WriteQueue, InOrder, WorkerErrors, App):
         self._scan_seconds = 0.0
         self._pb_mtime: int | None = None  # the playbook's, when the watcher last looked
         self.health = Health(0, 0, 0)
-        self.driver_warning: str | None = None  # set by the health worker (see _driver_warning)
+        self.driver_warning: str | None = None  # set by the health worker (core.git.driver.driver_warning)
         self.problem_list: list | None = None  # what `pipeline check` says, as of the last health worker
         self.checked_leads: list[Lead] | None = None  # the leads problem_list and health are of
         self.leads_news: Signal[LeadsNews] = Signal(self, "leads-news")
@@ -138,7 +140,9 @@ class PipelineApp(WriteQueue, InOrder, WorkerErrors, App):
         self.stage_hist = stage_history(self.pipe.root)
         problems = check_pipeline(self.pipe, leads, self.today, self.stage_hist)  # attaches it to the leads
         rotting = sum(1 for x in leads if x.rotting(self.today) is not None)
-        self.driver_warning = _driver_warning(self.pipe)
+        from pipeline_tui.core.git.driver import driver_warning
+
+        self.driver_warning = driver_warning(self.pipe.root)
         return Health(warnings, len(problems), rotting), problems
 
     def check_disk(self) -> None:
@@ -350,6 +354,16 @@ class PipelineApp(WriteQueue, InOrder, WorkerErrors, App):
 
         self._switch(ReportScreen)
 
+    def action_forecast(self) -> None:
+        from pipeline_tui.ui.screens.forecast import ForecastScreen
+
+        self._switch(ForecastScreen)
+
+    def action_follow_up(self) -> None:
+        from pipeline_tui.ui.screens.capacity import CapacityScreen
+
+        self._switch(CapacityScreen)
+
     def action_import_leads(self) -> None:
         from pipeline_tui.ui.screens.import_screen import ImportScreen
 
@@ -380,16 +394,3 @@ class PipelineApp(WriteQueue, InOrder, WorkerErrors, App):
 def make_app(root: Path, today: dt.date | None = None, watch: bool = True, watch_interval: float = 2.0) -> PipelineApp:
     """The one way to build the app: the CLI, the tests and the snapshot apps all call this."""
     return PipelineApp(Path(root), today=today, watch=watch, watch_interval=watch_interval)
-
-
-def _driver_warning(pipe) -> str | None:  # noqa: ANN001
-    """A clone where a plain `git pull` would merge lead files line by line (no merge driver, or its
-    program gone): said on the status line, with what to run."""
-    from pipeline_tui.core.errors import PipelineError
-    from pipeline_tui.core.git.driver import merge_driver_problem
-    from pipeline_tui.core.git.repo import GitRepo
-
-    try:
-        return merge_driver_problem(GitRepo(pipe.root))
-    except (PipelineError, OSError):
-        return None

@@ -36,6 +36,7 @@ TEAM = {
     "dan": ("Dan Foster", "dan@demo.example"),
 }
 _DATE_RE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})(?=T\d|\b)")  # a date-time's date too (first_contact)
+_MONTH_RE = re.compile(r"\b(\d{4})-(\d{2})\b(?!-)")  # a `spend:` month, YYYY-MM
 
 
 def sample_dir() -> Path:
@@ -67,6 +68,25 @@ def shift_dates(text: str, days: int) -> str:
         return (d + dt.timedelta(days=days)).isoformat()
 
     return _DATE_RE.sub(repl, text)
+
+
+def shift_spend_months(playbook_text: str, days: int) -> str:
+    """The playbook with its `spend:` months moved by about `days` (whole months, rounded), so each month's
+    spend stays with the leads that came in that month once their dates are shifted."""
+    months = round(days / 30.4375)
+    if not months:
+        return playbook_text
+
+    def repl(m: re.Match) -> str:
+        index = int(m.group(1)) * 12 + int(m.group(2)) - 1 + months
+        return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+    out, in_spend = [], False
+    for line in playbook_text.splitlines(keepends=True):
+        if line[:1] not in ("", " ", "\t", "#", "\n", "\r"):
+            in_spend = line.startswith("spend:")
+        out.append(_MONTH_RE.sub(repl, line) if in_spend and not line.lstrip().startswith("#") else line)
+    return "".join(out)
 
 
 @contextlib.contextmanager
@@ -171,7 +191,7 @@ def _build(target: Path, today: dt.date | None, seed: int) -> Pipeline:
     shift = (today - REFERENCE).days
     src = sample_dir()
     rnd = random.Random(seed)
-    playbook_text = (src / PLAYBOOK_FILE).read_text(encoding="utf-8")
+    playbook_text = shift_spend_months((src / PLAYBOOK_FILE).read_text(encoding="utf-8"), shift)
     leads = {p.stem: shift_dates(p.read_text(encoding="utf-8"), shift) for p in sorted((src / LEADS_DIR).glob("*.yaml"))}
     events: list[tuple[dt.datetime, str, str, str, str]] = []
     for lead_id, text in leads.items():

@@ -67,3 +67,14 @@ def configure_merge_driver(repo: GitRepo) -> None:
         return
     repo.run("config", f"merge.{MERGE_DRIVER}.name", "pipeline-tui field-wise YAML merge for lead files")
     repo.run("config", f"merge.{MERGE_DRIVER}.driver", driver)
+
+
+def driver_warning(root: Path) -> str | None:
+    """What the status line says of a clone where a plain `git pull` would merge lead files line by line (no
+    merge driver, or its program gone), with what to run; None when all is well or git cannot tell."""
+    from pipeline_tui.core.errors import PipelineError
+
+    try:
+        return merge_driver_problem(GitRepo(root))
+    except (PipelineError, OSError):
+        return None
