@@ -142,7 +142,14 @@ def assert_follow_up_shown(app, pipe: Pipeline) -> None:  # noqa: ANN001
         assert "no warnings" in text
     text = shown(screen.query_one("#costs-body"))
     got = rows(text)
-    m, ratio = cap_screen.money, cap_screen.ratio
+    from pipeline_tui.core.views.costs import money_text, return_text
+
+    def m(x):
+        return money_text(x, none="–")
+
+    def ratio(x):
+        return return_text(x, none="–")
+
     for row in [*costs["sources"], costs["total"]]:
         assert [show(row["source"]), m(row["spend"]), str(row["leads"]), str(row["sales_qualified"]), str(row["won"]),
                 m(row["won_value"]), m(row["cost_per_lead"]), m(row["cost_per_sql"]), m(row["cost_per_win"]),

@@ -7,16 +7,8 @@ import click
 
 from pipeline_tui.cells import pad
 from pipeline_tui.core.safetext import show as txt
-
-
-def _money(x: float | None) -> str:
-    if x is None:
-        return "-"
-    return f"{x:,.0f}" if float(x).is_integer() or abs(x) >= 100 else f"{x:,.2f}"
-
-
-def _ret(x: float | None) -> str:
-    return "-" if x is None else f"{x:.2f}x"
+from pipeline_tui.core.views.costs import money_text as _money
+from pipeline_tui.core.views.costs import return_text as _ret
 
 
 def costs_lines(result: dict) -> list[str]:

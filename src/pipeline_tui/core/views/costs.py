@@ -116,3 +116,16 @@ def build_costs(leads: list[Lead], playbook: Playbook, period: Period | None = N
     warnings = [w for w in (_warning(row, period) for row in rows) if w is not None]
     return {"period": {"from": period.start, "to": period.end}, "sources": rows, "total": total,
             "warnings": warnings}
+
+
+def money_text(x: float | None, none: str = "-") -> str:
+    """An amount as `costs` shows it, in the CLI and the TUI alike: whole units, cents only on small amounts
+    that have them; `none` where a ratio has no denominator."""
+    if x is None:
+        return none
+    return f"{x:,.0f}" if float(x).is_integer() or abs(x) >= 100 else f"{x:,.2f}"
+
+
+def return_text(x: float | None, none: str = "-") -> str:
+    """The return (won value over spend) as a multiple: `2.55x`."""
+    return none if x is None else f"{x:.2f}x"

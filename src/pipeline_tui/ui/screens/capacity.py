@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Label, Sparkline, Static
 
+from pipeline_tui.core.views.costs import money_text, return_text
 from pipeline_tui.ui.screens.leads_view import LeadsView
 from pipeline_tui.ui.text import plain
 from pipeline_tui.ui.workers import WorkerErrors, io_work
@@ -21,17 +22,6 @@ WEEKS = 8  # weeks shown for the whole pipeline
 OWNER_WEEKS = 4  # the last weeks shown per owner
 COLUMNS = (("in", "in"), ("first_contacts", "first contacts"), ("decided", "decided"), ("waiting", "waiting"),
            ("undecided", "undecided"))
-
-
-def money(x: float | None) -> str:
-    """Money as `pipeline costs` shows it: cents only on small amounts that have them ("–" for none)."""
-    if x is None:
-        return "–"
-    return f"{x:,.0f}" if float(x).is_integer() or abs(x) >= 100 else f"{x:,.2f}"
-
-
-def ratio(x: float | None) -> str:
-    return "–" if x is None else f"{x:.2f}x"
 
 
 def _weeks_table(title: str, rows: list[dict], with_owner: bool) -> Table:
@@ -70,9 +60,10 @@ def render_costs(result: dict) -> Group:
         t.add_column(col, justify=just)
     for row in [*result["sources"], result["total"]]:
         total = row is result["total"]
-        t.add_row(plain(row["source"], style="bold" if total else ""), money(row["spend"]), str(row["leads"]),
-                  str(row["sales_qualified"]), str(row["won"]), money(row["won_value"]), money(row["cost_per_lead"]),
-                  money(row["cost_per_sql"]), money(row["cost_per_win"]), ratio(row["return"]),
+        amounts = [money_text(row[k], none="–") for k in ("cost_per_lead", "cost_per_sql", "cost_per_win")]
+        t.add_row(plain(row["source"], style="bold" if total else ""), money_text(row["spend"], none="–"),
+                  str(row["leads"]), str(row["sales_qualified"]), str(row["won"]),
+                  money_text(row["won_value"], none="–"), *amounts, return_text(row["return"], none="–"),
                   style="bold" if total else "")
     parts: list = [t]
     if not result["sources"]:
